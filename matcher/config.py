@@ -1,0 +1,157 @@
+"""The home folder and its matcher.toml: every setting with its default."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from matcher.errors import ConfigError
+
+CONFIG_NAME = "matcher.toml"
+DB_NAME = "matcher.db"
+LOG_NAME = "matcher.log"
+LOCK_NAME = "run.lock"
+
+
+def default_home() -> Path:
+    """$MATCHER_HOME, else $XDG_DATA_HOME/matcher, else ~/.local/share/matcher."""
+    if os.environ.get("MATCHER_HOME"):
+        return Path(os.environ["MATCHER_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "matcher"
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    name: str = ""
+    country: str = "IT"
+    language: str = "it"
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    """The courtesy throttle of PRODUCT.md; every number can be changed in matcher.toml."""
+
+    cadence_days: int = 30
+    cadence_by_kind: dict = field(
+        default_factory=lambda: {"colleague": 21, "recruiter": 30, "headhunter": 45}
+    )
+    no_reply_limit: int = 3          # touches in a row without reply before the cadence doubles
+    freshness_days: int = 14
+    min_score: float = 0.12          # the matcher's threshold: better nothing than irrelevant
+    daily_cap: int = 5
+    weekly_send_cap: int = 0         # 0 = off
+    near_duplicate: float = 0.6      # article-to-article similarity that makes two one story
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    concurrency: int = 32
+    per_host: int = 4
+    timeout: float = 20.0            # seconds for connect/read of one request
+    deadline: float = 60.0           # seconds for one feed or page, whole
+    max_bytes: int = 20_000_000
+    user_agent: str = "matcher/0.1 (+https://example.invalid/matcher)"
+    min_feed_text: int = 600         # characters of feed content that count as the full article
+    workers: int = 0                 # process pool size for parse/extract; 0 = os.cpu_count()
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str = ""
+    user: UserSettings = field(default_factory=UserSettings)
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    @property
+    def db_url(self) -> str:
+        """$MATCHER_DB, else the config's URL, else the SQLite file in the home."""
+        url = os.environ.get("MATCHER_DB") or self.database_url
+        return url or f"sqlite:///{self.home / DB_NAME}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / LOG_NAME
+
+    @property
+    def lock_path(self) -> Path:
+        return self.home / LOCK_NAME
+
+
+def _section(cls, data: dict, name: str):
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"{CONFIG_NAME}: unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
+    base = cls()
+    values = {}
+    for key, value in data.items():
+        default = getattr(base, key)
+        if isinstance(default, dict):
+            value = {**default, **value}
+        elif isinstance(default, float) and isinstance(value, int):
+            value = float(value)
+        elif type(value) is not type(default):
+            raise ConfigError(
+                f"{CONFIG_NAME}: [{name}] {key} should be {type(default).__name__}, got {value!r}"
+            )
+        values[key] = value
+    return replace(base, **values)
+
+
+def load(home: Path | str | None = None) -> Settings:
+    """Read the home's matcher.toml (missing file or keys take the defaults)."""
+    home = Path(home).expanduser() if home else default_home()
+    path = home / CONFIG_NAME
+    data: dict = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    unknown = set(data) - {"database", "user", "throttle", "fetch"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(unknown))}")
+    return Settings(
+        home=home,
+        database_url=data.get("database", {}).get("url", ""),
+        user=_section(UserSettings, data.get("user", {}), "user"),
+        throttle=_section(ThrottleSettings, data.get("throttle", {}), "throttle"),
+        fetch=_section(FetchSettings, data.get("fetch", {}), "fetch"),
+    )
+
+
+DEFAULT_TOML = """\
+# matcher configuration. Every key is optional; these are the defaults.
+
+[user]
+name = ""            # your name, used to sign drafts
+country = "IT"       # a contact with no country takes this one
+language = "it"      # a contact with no language takes this one
+
+[database]
+url = ""             # a SQLAlchemy URL; empty = matcher.db in this folder ($MATCHER_DB wins)
+
+[throttle]
+cadence_days = 30    # least days between two touches with one person
+no_reply_limit = 3   # after this many touches in a row with no reply, the cadence doubles
+freshness_days = 14  # only articles published within these days are proposed
+min_score = 0.12     # the matcher's threshold: better nothing than something irrelevant
+daily_cap = 5        # new suggestions per day, across everyone
+weekly_send_cap = 0  # sends per week across everyone; 0 = off
+near_duplicate = 0.6 # similarity at which two articles are the same story
+
+[throttle.cadence_by_kind]
+colleague = 21
+recruiter = 30
+headhunter = 45
+
+[fetch]
+concurrency = 32     # requests in flight
+per_host = 4         # requests in flight to one host
+timeout = 20.0       # seconds to connect / between bytes
+deadline = 60.0      # seconds for one feed or page, whole
+"""

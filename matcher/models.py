@@ -1,0 +1,167 @@
+"""The ORM: feeds, articles, contacts, projects, suggestions, touches and runs.
+
+Datetimes are naive UTC; dates (touches, suggestions, runs) are the as-of day they belong to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    category: Mapped[str] = mapped_column(String(500), default="")
+    site_url: Mapped[str] = mapped_column(String(2000), default="")
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_status: Mapped[str] = mapped_column(String(200), default="new")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_checked: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    next_check: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=dt.datetime.utcnow)
+
+    articles: Mapped[list[Article]] = relationship(back_populates="feed", passive_deletes=True)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Identity: GUID, else canonical URL, else hash of title+content (see feeds.parse).
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    title: Mapped[str] = mapped_column(String(1000), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    text_source: Mapped[str] = mapped_column(String(20), default="feed")  # feed | page | summary
+    language: Mapped[str] = mapped_column(String(8), default="")
+    published: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=dt.datetime.utcnow)
+
+    feed: Mapped[Feed | None] = relationship(back_populates="articles")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(300), index=True)
+    kind: Mapped[str] = mapped_column(String(50), default="")
+    company: Mapped[str] = mapped_column(String(300), default="")
+    role: Mapped[str] = mapped_column(String(300), default="")
+    country: Mapped[str] = mapped_column(String(8), default="")
+    language: Mapped[str] = mapped_column(String(8), default="")
+    channel: Mapped[str] = mapped_column(String(100), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    cadence_days: Mapped[int | None] = mapped_column(Integer)
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    snoozed_until: Mapped[dt.date | None] = mapped_column(Date)
+    birthday: Mapped[dt.date | None] = mapped_column(Date)
+    created_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    projects: Mapped[list[Project]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="Project.id"
+    )
+    touches: Mapped[list[Touch]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="Touch.date"
+    )
+    suggestions: Mapped[list[Suggestion]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan"
+    )
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    confirmed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    contact: Mapped[Contact] = relationship(back_populates="projects")
+
+    def is_current(self, day: dt.date) -> bool:
+        return (self.since is None or self.since <= day) and (self.until is None or day <= self.until)
+
+
+class Suggestion(Base):
+    __tablename__ = "suggestions"
+    __table_args__ = (UniqueConstraint("contact_id", "article_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    draft: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    skip_reason: Mapped[str | None] = mapped_column(String(500))
+
+    contact: Mapped[Contact] = relationship(back_populates="suggestions")
+    article: Mapped[Article] = relationship()
+    project: Mapped[Project | None] = relationship()
+
+
+class Touch(Base):
+    """Any contact with a person, either direction: a sent suggestion, an email, a reply…"""
+
+    __tablename__ = "touches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))      # article, email, call, meeting, reply, ask…
+    direction: Mapped[str] = mapped_column(String(3), default="out")  # out | in
+    date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="SET NULL")
+    )
+
+    contact: Mapped[Contact] = relationship(back_populates="touches")
+
+
+class Run(Base):
+    """One night's `matcher run`, kept so the user can see what happened."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=dt.datetime.utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | ok | failed
+    feeds_ok: Mapped[int] = mapped_column(Integer, default=0)
+    feeds_failed: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    suggestions_new: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
