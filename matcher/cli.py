@@ -1,0 +1,586 @@
+"""The `matcher` command: parse options, call one library function, print.
+
+Library errors (`MatcherError`) become one clear line and exit status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from matcher import __version__
+from matcher.errors import MatcherError
+from matcher.textsafe import clean
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+# --- shared options --------------------------------------------------------------------
+
+def parse_day(_ctx, _param, value):
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-25") from None
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", metavar="YYYY-MM-DD", callback=parse_day, expose_value=True,
+    help="Act as if today were this day (replay a day).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON array for scripts.")
+
+
+def print_json(rows) -> None:
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+
+
+def home_command(func):
+    """Open the home for the command and turn library errors into one line."""
+    @click.pass_context
+    @functools.wraps(func)
+    def wrapper(ctx, *args, **kwargs):
+        from matcher.home import open_home
+        try:
+            home = open_home(ctx.obj["home"])
+            try:
+                return func(home, *args, **kwargs)
+            finally:
+                home.close()
+        except MatcherError as exc:
+            raise click.ClickException(clean(str(exc), single_line=True)) from None
+    return wrapper
+
+
+def short(text: str, width: int) -> str:
+    text = clean(text, single_line=True)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def d(day) -> str:
+    return day.isoformat() if day else ""
+
+
+# --- the group -------------------------------------------------------------------------
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="MATCHER_HOME",
+              help="The home folder (config + database). Default: $MATCHER_HOME or ~/.local/share/matcher.")
+@click.version_option(__version__, prog_name="matcher")
+@click.pass_context
+def main(ctx, home):
+    """Opportune, not opportunistic: the right article, to the right person, at the right time.
+
+    Example: matcher --home ~/network run --quiet
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["home"] = home
+
+
+@main.command()
+@click.pass_context
+def init(ctx):
+    """Create a home: matcher.toml, an empty database and a contacts template.
+
+    Example: matcher --home ~/network init
+    """
+    from matcher.home import init_home
+    try:
+        report = init_home(ctx.obj["home"])
+    except MatcherError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"home: {report.home}")
+    for name in report.created:
+        click.echo(f"  created {name}")
+    click.echo(f"  database {report.database}")
+    click.echo("Next: matcher feeds import feeds.opml; edit contacts.yaml and "
+               "matcher contacts import contacts.yaml; matcher run")
+
+
+@main.command()
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
+              help="Build the demo home here and keep it (default: a temporary folder).")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The sample folder (default: the bundled data/).")
+def demo(keep, data_dir):
+    """Run the whole pipeline offline on the bundled sample and show the suggestions.
+
+    Example: matcher demo
+    """
+    from matcher.demo import run_demo
+    try:
+        result = run_demo(keep, data_dir)
+    except MatcherError as exc:
+        raise click.ClickException(str(exc)) from None
+    r = result.night
+    console.print(f"demo home: {result.home}  (as of {d(result.as_of)})")
+    console.print(f"feeds: {r.feeds_ok} ok, {len(r.feeds_failed)} failed; "
+                  f"{r.articles_new} new articles; {len(r.suggestions_new)} suggestions "
+                  f"in {r.seconds:.2f}s")
+    print_suggestions(result.suggestions)
+    console.print(f"\nTry: matcher --home {result.home} review --as-of {d(result.as_of)}"
+                  if keep else "\nKeep the demo home with: matcher demo --keep DIR")
+
+
+# --- feeds -----------------------------------------------------------------------------
+
+@main.group()
+def feeds():
+    """Manage the feeds: import, list, add, remove, status, export.
+
+    Example: matcher feeds import feeds.opml
+    """
+
+
+@feeds.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@home_command
+def feeds_import(home, file):
+    """Add the feeds of an OPML file (nested outlines; categories kept).
+
+    Example: matcher feeds import feeds.opml
+    """
+    from matcher.feeds.ingest import import_opml
+    summary = import_opml(home.db, file)
+    click.echo(f"{summary.added} feeds added, {summary.existing} already there")
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--title", default="")
+@click.option("--category", default="")
+@home_command
+def feeds_add(home, url, title, category):
+    """Subscribe to one feed (a URL, a file:// URL or a local path).
+
+    Example: matcher feeds add https://www.ansa.it/sito/ansait_rss.xml --category News
+    """
+    from matcher.feeds.ingest import add_feed
+    feed = add_feed(home.db, url, title, category)
+    click.echo(f"added feed {feed.id}: {feed.url}")
+
+
+@feeds.command("remove")
+@click.argument("feed")
+@home_command
+def feeds_remove(home, feed):
+    """Unsubscribe from a feed, by id or URL (its articles stay for past suggestions).
+
+    Example: matcher feeds remove 12
+    """
+    from matcher.feeds.ingest import remove_feed
+    remove_feed(home.db, feed)
+    click.echo(f"removed {feed}")
+
+
+def feed_to_dict(f) -> dict:
+    return {
+        "id": f.id, "url": f.url, "title": f.title, "category": f.category,
+        "status": f.last_status, "last_error": f.last_error, "error_count": f.error_count,
+        "last_checked": f.last_checked.isoformat(timespec="seconds") if f.last_checked else None,
+        "next_check": f.next_check.isoformat(timespec="seconds") if f.next_check else None,
+    }
+
+
+@feeds.command("list")
+@json_option
+@home_command
+def feeds_list(home, as_json):
+    """List the feeds.
+
+    Example: matcher feeds list --json
+    """
+    from matcher.feeds.ingest import list_feeds
+    rows = [feed_to_dict(f) for f in list_feeds(home.db)]
+    if as_json:
+        return print_json(rows)
+    table = Table("id", "title", "category", "url")
+    for r in rows:
+        table.add_row(str(r["id"]), short(r["title"], 40), short(r["category"], 25), short(r["url"], 70))
+    console.print(table)
+
+
+@feeds.command("status")
+@click.option("--failing", is_flag=True, help="Only feeds whose last check failed.")
+@json_option
+@home_command
+def feeds_status(home, failing, as_json):
+    """Health of each feed: last check, status, errors, next check.
+
+    Example: matcher feeds status --failing
+    """
+    from matcher.feeds.ingest import list_feeds
+    rows = [feed_to_dict(f) for f in list_feeds(home.db)]
+    if failing:
+        rows = [r for r in rows if r["error_count"]]
+    if as_json:
+        return print_json(rows)
+    table = Table("id", "title", "status", "errors", "last checked", "next check")
+    for r in rows:
+        table.add_row(str(r["id"]), short(r["title"] or r["url"], 40), short(r["status"] or "", 60),
+                      str(r["error_count"]), (r["last_checked"] or "")[:16], (r["next_check"] or "")[:16])
+    console.print(table)
+
+
+@feeds.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@home_command
+def feeds_export(home, output):
+    """Write the feeds as OPML.
+
+    Example: matcher feeds export -o my-feeds.opml
+    """
+    from matcher.feeds.ingest import export_opml
+    text = export_opml(home.db)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
+
+
+# --- contacts --------------------------------------------------------------------------
+
+@main.group()
+def contacts():
+    """Manage contacts: import, list, show, add, edit, remove.
+
+    Example: matcher contacts import contacts.yaml
+    """
+
+
+@contacts.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv"]), help="Default: from the extension.")
+@as_of_option
+@home_command
+def contacts_import(home, file, fmt, as_of):
+    """Add or update contacts from a YAML or CSV file (merged, never duplicated).
+
+    Example: matcher contacts import contacts.yaml
+    """
+    from matcher.contacts.importer import read_contacts
+    from matcher.contacts.store import import_contacts
+    records = read_contacts(file, fmt)
+    report = import_contacts(home.db, records, as_of)
+    click.echo(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged")
+
+
+@contacts.command("list")
+@json_option
+@home_command
+def contacts_list(home, as_json):
+    """List contacts.
+
+    Example: matcher contacts list --json
+    """
+    from matcher.contacts.store import contact_to_dict, list_contacts
+    with home.db.session() as session:
+        rows = [contact_to_dict(c) for c in list_contacts(session)]
+    if as_json:
+        return print_json(rows)
+    table = Table("id", "name", "kind", "company", "role", "email")
+    for r in rows:
+        table.add_row(str(r["id"]), short(r["name"], 30), r.get("kind") or "", short(r["company"] or "", 25),
+                      short(r["role"] or "", 25), r["email"] or "")
+    console.print(table)
+
+
+@contacts.command("show")
+@click.argument("contact")
+@json_option
+@as_of_option
+@home_command
+def contacts_show(home, contact, as_json, as_of):
+    """Everything about one contact: fields, projects, touches.
+
+    Example: matcher contacts show "Giulia Conti"
+    """
+    from matcher.contacts.store import contact_to_dict, find_contact
+    from matcher.touches import gives_since_last_ask
+    with home.db.session() as session:
+        c = find_contact(session, contact)
+        row = contact_to_dict(c)
+        row["touches"] = [{"date": d(t.date), "kind": t.kind, "direction": t.direction, "note": t.note}
+                          for t in c.touches]
+        gives, asked = gives_since_last_ask(session, c, as_of)
+        row["gives_since_last_ask"] = gives
+    if as_json:
+        return print_json([row])
+    for key, value in row.items():
+        if key in ("projects", "touches"):
+            continue
+        if value not in (None, "", False):
+            console.print(f"[dim]{key:>22}[/dim]  {clean(str(value), single_line=True)}")
+    console.print("[bold]projects[/bold]")
+    for p in row["projects"]:
+        span = f"{p['since'] or '…'} → {p['until'] or 'now'}"
+        console.print(f"  [{p['id']}] {clean(p['text'], single_line=True)}  [dim]{span}[/dim]")
+    console.print("[bold]touches[/bold]")
+    for t in row["touches"] or [{"date": "", "kind": "none yet", "direction": "", "note": ""}]:
+        console.print(f"  {t['date']} {t['kind']} {t['direction']} {short(t['note'], 60)}")
+
+
+CONTACT_FIELDS = [
+    click.option("--email"), click.option("--kind"), click.option("--company"), click.option("--role"),
+    click.option("--country"), click.option("--language"), click.option("--channel"), click.option("--notes"),
+    click.option("--cadence", "cadence_days", type=click.IntRange(min=1), help="Days between touches."),
+    click.option("--birthday", type=click.DateTime(["%Y-%m-%d"])),
+]
+
+
+def contact_fields(func):
+    for option in reversed(CONTACT_FIELDS):
+        func = option(func)
+    return func
+
+
+def _given(**values) -> dict:
+    out = {k: v for k, v in values.items() if v is not None}
+    if "birthday" in out:
+        out["birthday"] = out["birthday"].date()
+    return out
+
+
+@contacts.command("add")
+@click.argument("name")
+@contact_fields
+@click.option("--project", "projects", multiple=True, help="What they work on now (repeatable).")
+@as_of_option
+@home_command
+def contacts_add(home, name, projects, as_of, **fields):
+    """Add one contact.
+
+    Example: matcher contacts add "Marco Bianchi" --kind colleague --project "Moving our data platform to Kubernetes"
+    """
+    from matcher.contacts.records import ContactRecord, ProjectRecord
+    from matcher.contacts.store import add_contact
+    record = ContactRecord(name=name, **_given(**fields),
+                           projects=[ProjectRecord(text=p, since=as_of) for p in projects])
+    contact = add_contact(home.db, record, as_of)
+    click.echo(f"added contact {contact.id}: {contact.name}")
+
+
+@contacts.command("edit")
+@click.argument("contact")
+@click.option("--name")
+@contact_fields
+@click.option("--do-not-contact/--may-contact", "do_not_contact", default=None)
+@click.option("--snooze-until", "snoozed_until", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--add-project", help="Add a project starting today.")
+@click.option("--end-project", type=int, help="End the project with this id today.")
+@as_of_option
+@home_command
+def contacts_edit(home, contact, as_of, **fields):
+    """Change a contact's fields or projects.
+
+    Example: matcher contacts edit "Giulia Conti" --snooze-until 2027-01-10
+    """
+    from matcher.contacts.store import edit_contact
+    changes = _given(**fields)
+    if "snoozed_until" in changes:
+        changes["snoozed_until"] = changes["snoozed_until"].date()
+    c = edit_contact(home.db, contact, as_of=as_of, **changes)
+    click.echo(f"updated contact {c.id}: {c.name}")
+
+
+@contacts.command("remove")
+@click.argument("contact")
+@click.confirmation_option(prompt="Remove this contact and their history?")
+@home_command
+def contacts_remove(home, contact):
+    """Remove a contact with their projects, touches and suggestions.
+
+    Example: matcher contacts remove 7 --yes
+    """
+    from matcher.contacts.store import remove_contact
+    remove_contact(home.db, contact)
+    click.echo(f"removed {contact}")
+
+
+# --- the night -------------------------------------------------------------------------
+
+@main.command()
+@click.option("--quiet", "-q", is_flag=True, help="For cron: print only failures.")
+@json_option
+@as_of_option
+@home_command
+def run(home, quiet, as_json, as_of):
+    """The nightly job: ingest feeds, match, propose suggestions. Safe to run from cron.
+
+    Example: matcher run --quiet
+    """
+    from matcher.night import run_night
+    from matcher.progress import night_progress
+    show = not quiet and not as_json and sys.stderr.isatty()
+    with night_progress(show) as progress:
+        report = run_night(home, as_of, progress=progress)
+    if as_json:
+        return print_json([report.to_dict()])
+    for url, error in report.feeds_failed:
+        err_console.print(f"feed failed: {short(url, 80)}: {short(error, 120)}")
+    if not quiet:
+        click.echo(
+            f"{d(as_of)}: {report.feeds_ok} feeds ok ({report.not_modified} not modified), "
+            f"{len(report.feeds_failed)} failed; {report.articles_new} new articles "
+            f"({report.pages_fetched} pages fetched); {len(report.suggestions_new)} new suggestions; "
+            f"{report.seconds:.2f}s"
+        )
+
+
+# --- suggestions -----------------------------------------------------------------------
+
+def print_suggestions(rows: list[dict]) -> None:
+    if not rows:
+        console.print("no suggestions")
+        return
+    table = Table("id", "date", "contact", "article", "score", "matching", "status")
+    for r in rows:
+        table.add_row(str(r["id"]), r["created_on"], short(r["contact"], 22), short(r["article_title"], 50),
+                      f"{r['score']:.2f}", short(", ".join(r["reasons"]), 40), r["status"])
+    console.print(table)
+
+
+@main.command()
+@click.option("--status", type=click.Choice(["pending", "sent", "skipped", "expired", "all"]), default="pending",
+              show_default=True)
+@json_option
+@as_of_option
+@home_command
+def suggestions(home, status, as_json, as_of):
+    """List suggestions.
+
+    Example: matcher suggestions --status all --json
+    """
+    from matcher.review import list_suggestions, suggestion_to_dict
+    with home.db.session() as session:
+        rows = [suggestion_to_dict(s) for s in list_suggestions(session, status)
+                if s.created_on <= as_of]
+    if as_json:
+        return print_json(rows)
+    print_suggestions(rows)
+
+
+@main.command()
+@click.argument("suggestion_id", type=int)
+@click.argument("status", type=click.Choice(["sent", "skipped"]))
+@click.option("--reason", help="Why it was skipped (e.g. off-topic).")
+@as_of_option
+@home_command
+def mark(home, suggestion_id, status, reason, as_of):
+    """Mark one suggestion sent or skipped (sent records a touch).
+
+    Example: matcher mark 12 skipped --reason off-topic
+    """
+    from matcher.review import mark as mark_suggestion
+    with home.db.session() as session:
+        s = mark_suggestion(session, suggestion_id, status, as_of, reason)
+        click.echo(f"suggestion {s.id} to {clean(s.contact.name, single_line=True)}: {s.status} on {d(as_of)}")
+
+
+@main.command()
+@as_of_option
+@home_command
+def review(home, as_of):
+    """Go through pending suggestions: [s]ent, s[k]ip, [l]ater, [o]pen, [q]uit.
+
+    Example: matcher review
+    """
+    from matcher.review import review as run_review
+    with home.db.session() as session:
+        summary = run_review(
+            session, as_of, console,
+            read_key=click.getchar if sys.stdin.isatty() else lambda: sys.stdin.readline().strip()[:1],
+            ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
+        )
+    click.echo(f"{summary.sent} sent, {summary.skipped} skipped, {summary.later} for later")
+
+
+@main.command()
+@click.argument("contact")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
+@json_option
+@as_of_option
+@home_command
+def top(home, contact, limit, as_json, as_of):
+    """The best-matching fresh articles for one contact, ignoring the throttle.
+
+    Example: matcher top "Giulia Conti" --limit 5
+    """
+    from matcher.suggest import top as top_rows
+    with home.db.session() as session:
+        c, rows = top_rows(session, home.settings, contact, as_of, limit)
+        data = [r.to_dict() for r in rows]
+        name = c.name
+    if as_json:
+        return print_json(data)
+    if not data:
+        console.print(f"nothing fresh matches {clean(name, single_line=True)}")
+        return
+    table = Table("score", "date", "title", "matching", title=clean(name, single_line=True))
+    for r in data:
+        table.add_row(f"{r['score']:.2f}", r["published"] or "", short(r["title"], 60), short(", ".join(r["reasons"]), 45))
+    console.print(table)
+
+
+@main.command()
+@click.argument("contact")
+@json_option
+@as_of_option
+@home_command
+def why(home, contact, as_json, as_of):
+    """What the courtesy throttle says about a contact today, and from when it would pass.
+
+    Example: matcher why "Giulia Conti"
+    """
+    from matcher.courtesy.throttle import RULE_NAMES
+    from matcher.suggest import why as why_report
+    with home.db.session() as session:
+        report = why_report(session, home.settings, contact, as_of)
+        row = report.to_dict()
+    if as_json:
+        return print_json([row])
+    name = clean(row["contact"], single_line=True)
+    if row["ok"]:
+        click.echo(f"{name}: courteous today ({d(as_of)})")
+        if row["best_article_title"]:
+            click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f})")
+    else:
+        click.echo(f"{name}: held back by rule {row['rule']} ({RULE_NAMES[row['rule']]}): {clean(row['reason'])}")
+        if row["passes_on"]:
+            click.echo(f"  passes from {row['passes_on']}")
+    click.echo(f"  cadence {row['cadence_days']} days; last touch {row['last_touch'] or 'never'}; "
+               f"{row['unreplied']} unreplied in a row")
+
+
+@main.command("log")
+@click.argument("contact")
+@click.argument("kind", type=click.Choice(["email", "call", "meeting", "message", "reply", "ask", "greeting"]))
+@click.option("--note", default="")
+@as_of_option
+@home_command
+def log_touch(home, contact, kind, note, as_of):
+    """Record a touch made outside the tool (a reply is a touch from them).
+
+    Example: matcher log "Giulia Conti" reply --note "thanked for the coffee article"
+    """
+    from matcher.contacts.store import find_contact
+    from matcher.touches import add_touch, gives_since_last_ask
+    with home.db.session() as session:
+        c = find_contact(session, contact)
+        gives, asked = gives_since_last_ask(session, c, as_of)
+        add_touch(session, c, kind, as_of, note)
+        click.echo(f"logged {kind} with {clean(c.name, single_line=True)} on {d(as_of)}")
+    if kind == "ask" and asked and gives < 2:
+        err_console.print(f"warning: only {gives} give(s) since your last ask to {clean(c.name, single_line=True)}: "
+                          "give before you ask again")

@@ -1,0 +1,374 @@
+"""Read a contacts file (YAML or CSV) into ContactRecords, or refuse the whole file.
+
+YAML is a list of mappings, one per contact, with the keys of PRODUCT.md:
+
+    - name: Giulia Conti
+      email: giulia.conti@example.com
+      kind: recruiter
+      projects:
+        - text: Renegotiating green coffee supply contracts with growers in Brazil.
+          since: 2026-09-01
+
+A project may also be written as plain text (`- Restoring a 1960s sailing boat`).
+
+CSV has one contact per row and the same columns (header in the first line; `,`, `;` or
+tab as separator, guessed from the header; UTF-8, with or without a BOM). Projects in CSV:
+
+- `project`, `project_since`, `project_until`: one project with its dates;
+- `projects`: several projects without dates, separated by " | " (a bar; the spaces
+  around it are optional).
+
+Both may be used on the same row. Blank cells mean "not given".
+
+Checks: a name is required; dates are YYYY-MM-DD; an email must look like one; cadence_days
+is a positive whole number; do_not_contact is true/false; country a two-letter code and
+language a two/three-letter code; since <= until; unknown keys or columns are refused (a
+typo would otherwise be silently lost); the same person (same email, or same name when
+there is no email) may appear once. Any error refuses the whole file with InputFileError
+naming the line. An empty file (or one with only comments) gives an empty list.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import difflib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from matcher.contacts import fields as F
+from matcher.contacts.records import ContactRecord, ProjectRecord
+from matcher.errors import InputFileError
+
+CONTACT_KEYS = (
+    "name", "email", "kind", "company", "role", "country", "language", "channel", "notes",
+    "cadence_days", "do_not_contact", "birthday", "projects",
+)
+PROJECT_KEYS = ("text", "since", "until")
+CSV_PROJECT_COLUMNS = ("project", "project_since", "project_until")
+CSV_COLUMNS = CONTACT_KEYS + CSV_PROJECT_COLUMNS
+PROJECT_SEPARATOR = " | "
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class _Invalid(Exception):
+    """A problem found while walking one contact, with the line it belongs to."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+# A contact on its way to a record: (key, value, line) triples. Scalar values are text,
+# None or already-typed values; the value of "projects" is a list of (item, line) where
+# an item is text or a list of (key, value, line) triples.
+Fields = list[tuple[str, Any, int | None]]
+
+
+def read_contacts(path: str | Path, fmt: str | None = None) -> list[ContactRecord]:
+    """Every contact in the file, or InputFileError naming the file and line of the first problem."""
+    path = Path(path)
+    fmt = (fmt or FORMATS.get(path.suffix.lower(), "")).lower()
+    if fmt == "yml":
+        fmt = "yaml"
+    if fmt not in ("yaml", "csv"):
+        raise InputFileError(
+            path, f"unknown contacts format {path.suffix or fmt!r}: use .yaml, .yml or .csv"
+        )
+    text = _read_text(path)
+    return parse_yaml(text, path) if fmt == "yaml" else parse_csv(text, path)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputFileError(path, "not UTF-8 text (save the file as UTF-8)", line=line) from None
+
+
+# --- YAML -------------------------------------------------------------------------------
+
+def parse_yaml(text: str, path: str | Path = "<yaml>") -> list[ContactRecord]:
+    """Contacts from YAML text; line numbers come from the composed node tree."""
+    loader = None
+    try:
+        loader = yaml.SafeLoader(text)
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        where = exc.context_mark
+        if exc.problem and exc.context and where and (not mark or where.line != mark.line):
+            problem += f" ({exc.context} at line {where.line + 1})"
+        raise InputFileError(
+            path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None
+        ) from None
+    except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
+        position = getattr(exc, "position", None)
+        line = text[:position].count("\n") + 1 if isinstance(position, int) else None
+        reason = getattr(exc, "reason", None) or "invalid YAML"
+        raise InputFileError(path, f"invalid YAML: {reason}", line=line) from None
+    except RecursionError:
+        raise InputFileError(path, "invalid YAML: nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL_TAG):
+        return []
+    if not isinstance(root, yaml.SequenceNode):
+        raise InputFileError(
+            path, "expected a list of contacts, each starting with '- name: ...'",
+            line=_line(root),
+        )
+    contacts = []
+    for node in root.value:
+        try:
+            contacts.append((_yaml_contact(node), _line(node)))
+        except _Invalid as exc:
+            raise InputFileError(path, exc.message, line=exc.line) from None
+    return _records(contacts, path)
+
+
+def _line(node) -> int:
+    return node.start_mark.line + 1
+
+
+def _yaml_scalar(node, what: str):
+    """The text of a scalar as written (so `country: NO` stays 'NO'), None for null."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise _Invalid(f"{what} should be a single value, not a list or mapping", _line(node))
+    if node.tag == _NULL_TAG:
+        return None
+    return node.value
+
+
+def _yaml_mapping(node, what: str, keys: tuple[str, ...]) -> Fields:
+    if not isinstance(node, yaml.MappingNode):
+        raise _Invalid(f"each {what} should be a mapping of key: value", _line(node))
+    fields: Fields = []
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key = _yaml_scalar(key_node, f"a {what} key")
+        key = key.strip() if isinstance(key, str) else key
+        if key not in keys:
+            raise _Invalid(_unknown(key, keys, what), _line(key_node))
+        if key in seen:
+            raise _Invalid(f"{key!r} given twice (also at line {seen[key]})", _line(key_node))
+        seen[key] = _line(key_node)
+        if key == "projects":
+            value = _yaml_projects(value_node)
+        else:
+            value = _yaml_scalar(value_node, key)
+        fields.append((key, value, _line(value_node)))
+    return fields
+
+
+def _yaml_contact(node) -> Fields:
+    return _yaml_mapping(node, "contact", CONTACT_KEYS)
+
+
+def _yaml_projects(node) -> list:
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _NULL_TAG:
+            return []
+        return [(node.value, _line(node))]  # a single project written as text
+    if not isinstance(node, yaml.SequenceNode):
+        raise _Invalid("projects should be a list", _line(node))
+    items = []
+    for item in node.value:
+        if isinstance(item, yaml.ScalarNode):
+            items.append((_yaml_scalar(item, "project"), _line(item)))
+        else:
+            items.append((_yaml_mapping(item, "project", PROJECT_KEYS), _line(item)))
+    return items
+
+
+def _unknown(key, keys: tuple[str, ...], what: str) -> str:
+    close = difflib.get_close_matches(str(key), keys, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {what} key {key!r}{hint}; known: {', '.join(keys)}"
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+def parse_csv(text: str, path: str | Path = "<csv>") -> list[ContactRecord]:
+    """Contacts from CSV text, one per row; line numbers are physical lines of the file."""
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    contacts = []
+    try:
+        while True:
+            line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = _csv_header(row, path, line)
+                continue
+            if len(row) > len(header):
+                raise InputFileError(
+                    path, f"row has {len(row)} cells but the header has {len(header)}", line=line
+                )
+            values = {}
+            for column, cell in zip(header, row):
+                if column:
+                    values[column] = cell
+                elif cell.strip():
+                    raise InputFileError(path, "a cell under a column with no header", line=line)
+            try:
+                contacts.append((row_fields(values, line), line))
+            except _Invalid as exc:
+                raise InputFileError(path, exc.message, line=exc.line) from None
+    except csv.Error as exc:
+        raise InputFileError(path, f"invalid CSV: {exc}", line=reader.line_num or None) from None
+    return _records(contacts, path)
+
+
+def _csv_header(row: list[str], path, line: int) -> list[str]:
+    header = [cell.strip().lower() for cell in row]
+    seen = set()
+    for column in header:
+        if not column:
+            continue
+        if column not in CSV_COLUMNS:
+            raise InputFileError(path, _unknown(column, CSV_COLUMNS, "column"), line=line)
+        if column in seen:
+            raise InputFileError(path, f"column {column!r} appears twice", line=line)
+        seen.add(column)
+    if "name" not in seen:
+        raise InputFileError(path, "the header has no 'name' column", line=line)
+    return header
+
+
+def row_fields(values: Mapping[str, Any], line: int | None = None) -> Fields:
+    """One flat row (CSV columns → values) as the fields of one contact."""
+    fields: Fields = []
+    projects = []
+    for key, value in values.items():
+        if key not in CSV_COLUMNS:
+            raise _Invalid(_unknown(key, CSV_COLUMNS, "column"), line)
+        if key == "projects":
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise _Invalid("projects should be text, separated by ' | '", line)
+            projects += [(part, line) for part in value.split("|") if part.strip()]
+        elif key not in CSV_PROJECT_COLUMNS:
+            fields.append((key, value, line))
+    single = [(k, values[k], line) for k in CSV_PROJECT_COLUMNS if k in values]
+    if any(not _blank(v) for _, v, _ in single):
+        renamed = [(k.removeprefix("project_") if k != "project" else "text", v, ln)
+                   for k, v, ln in single]
+        projects.insert(0, (renamed, line))
+    if projects:
+        fields.append(("projects", projects, line))
+    return fields
+
+
+def parse_row(values: Mapping[str, Any], path: str | Path = "<row>",
+              line: int | None = None) -> ContactRecord:
+    """One flat row (CSV columns → values) as a ContactRecord, or InputFileError."""
+    try:
+        return _record(row_fields(values, line), line)
+    except _Invalid as exc:
+        raise InputFileError(path, exc.message, line=exc.line) from None
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- fields → records -------------------------------------------------------------------
+
+_PARSERS = {
+    "email": F.parse_email,
+    "kind": F.parse_kind,
+    "company": lambda v: F.parse_text(v, "company"),
+    "role": lambda v: F.parse_text(v, "role"),
+    "country": F.parse_country,
+    "language": F.parse_language,
+    "channel": lambda v: F.parse_text(v, "channel"),
+    "notes": lambda v: F.parse_text(v, "notes"),
+    "cadence_days": F.parse_cadence,
+    "do_not_contact": lambda v: F.parse_bool(v, "do_not_contact"),
+    "birthday": lambda v: F.parse_date(v, "birthday"),
+}
+
+
+def _record(fields: Fields, line: int | None) -> ContactRecord:
+    values: dict[str, Any] = {}
+    name = None
+    projects: list[ProjectRecord] = []
+    for key, value, value_line in fields:
+        try:
+            if key == "name":
+                name = F.parse_name(value)
+            elif key == "projects":
+                projects = [_project(item, item_line) for item, item_line in value]
+            elif key in _PARSERS:
+                values[key] = _PARSERS[key](value)
+            else:
+                raise ValueError(_unknown(key, CONTACT_KEYS, "contact"))
+        except ValueError as exc:
+            raise _Invalid(str(exc), value_line) from None
+    if name is None:
+        raise _Invalid("a contact needs a name", line)
+    return ContactRecord(name=name, projects=projects, **values)
+
+
+def _project(item, line: int | None) -> ProjectRecord:
+    if not isinstance(item, list):  # written as plain text
+        item = [("text", item, line)]
+    values: dict[str, Any] = {}
+    for key, value, value_line in item:
+        try:
+            if key == "text":
+                values["text"] = " ".join(F.parse_text(value, "project text").split())
+            elif key in ("since", "until"):
+                values[key] = F.parse_date(value, f"project {key}")
+            else:
+                raise ValueError(_unknown(key, PROJECT_KEYS, "project"))
+        except ValueError as exc:
+            raise _Invalid(str(exc), value_line) from None
+    if not values.get("text"):
+        raise _Invalid("a project needs a text", line)
+    project = ProjectRecord(**values)
+    if project.since and project.until and project.since > project.until:
+        raise _Invalid(
+            f"project since {project.since} is after until {project.until}", line
+        )
+    return project
+
+
+def _records(contacts: list[tuple[Fields, int]], path) -> list[ContactRecord]:
+    records = []
+    seen: dict[str, int] = {}
+    for fields, line in contacts:
+        try:
+            record = _record(fields, line)
+        except _Invalid as exc:
+            raise InputFileError(path, exc.message, line=exc.line) from None
+        key = (record.email or "").casefold() or F.normalise_text(record.name)
+        if key in seen:
+            raise InputFileError(
+                path, f"{record.name} appears twice (also at line {seen[key]})", line=line
+            )
+        seen[key] = line
+        records.append(record)
+    return records

@@ -1,0 +1,38 @@
+"""Plain records a contacts file is read into, before anything touches the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class ProjectRecord:
+    """What a contact is working on, in their own words, with optional dates."""
+
+    text: str
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass
+class ContactRecord:
+    """One person as a file (or the command line) describes them; empty means "not given"."""
+
+    name: str
+    email: str | None = None
+    kind: str = ""
+    company: str = ""
+    role: str = ""
+    country: str = ""
+    language: str = ""
+    channel: str = ""
+    notes: str = ""
+    cadence_days: int | None = None
+    do_not_contact: bool = False
+    birthday: date | None = None
+    projects: list[ProjectRecord] = field(default_factory=list)
+
+
+# The text fields, in the order a file or a listing shows them.
+TEXT_FIELDS = ("kind", "company", "role", "country", "language", "channel", "notes")

@@ -1,0 +1,141 @@
+"""The courtesy throttle: pure decisions about writing to a person, each with its reason.
+
+Nothing here touches the database. The caller gathers a `ContactState` (plain facts about
+one contact on one day) and asks; every answer is a `Verdict` that says which rule held
+the contact or the article back and from which day it would pass, so `matcher why` can
+explain it in words.
+
+The rules (PRODUCT.md):
+1. not do-not-contact, not snoozed;
+2. the last touch (any kind, either direction) is at least the cadence ago;
+3. no other pending suggestion;
+4. not sent this article, nor a near-duplicate of it;
+5. the article is fresh and its score passes the threshold;
+6. after `no_reply_limit` touches in a row with no reply, the cadence doubles until a reply;
+7. at most `daily_cap` new suggestions a day across everyone, best first (and an optional
+   weekly cap on sends).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from matcher.config import ThrottleSettings
+
+RULE_NAMES = {
+    1: "do-not-contact / snoozed",
+    2: "cadence",
+    3: "one thing in flight",
+    4: "already sent",
+    5: "fresh and relevant",
+    6: "no-reply backoff",
+    7: "daily cap",
+}
+
+
+@dataclass(frozen=True)
+class ContactState:
+    """What the throttle needs to know about one contact today."""
+
+    kind: str = ""
+    cadence_days: int | None = None  # the contact's own override
+    do_not_contact: bool = False
+    snoozed_until: dt.date | None = None
+    last_touch: dt.date | None = None
+    unreplied: int = 0               # our touches in a row since their last reply
+    pending: int = 0                 # suggestions waiting for review
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    rule: int | None = None          # the rule that held back, None when ok
+    reason: str = ""
+    passes_on: dt.date | None = None  # the first day it would pass, when that is knowable
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+PASS = Verdict(True, None, "courteous today")
+
+
+def cadence(state: ContactState, settings: ThrottleSettings) -> tuple[int, bool]:
+    """Days to wait between touches, and whether the no-reply backoff (rule 6) doubled it."""
+    days = state.cadence_days or settings.cadence_by_kind.get(state.kind, settings.cadence_days)
+    backoff = settings.no_reply_limit > 0 and state.unreplied >= settings.no_reply_limit
+    return (days * 2 if backoff else days), backoff
+
+
+def contact_verdict(state: ContactState, today: dt.date, settings: ThrottleSettings) -> Verdict:
+    """Rules 1, 2, 3 and 6: may we propose anything at all to this person today?"""
+    if state.do_not_contact:
+        return Verdict(False, 1, "marked do-not-contact")
+    if state.snoozed_until and today < state.snoozed_until:
+        return Verdict(False, 1, f"snoozed until {state.snoozed_until}", state.snoozed_until)
+    if state.pending:
+        return Verdict(False, 3, "a suggestion is already waiting for your review")
+    if state.last_touch is not None:
+        days, backoff = cadence(state, settings)
+        due = state.last_touch + dt.timedelta(days=days)
+        if today < due:
+            if backoff:
+                return Verdict(
+                    False, 6,
+                    f"{state.unreplied} touches in a row with no reply: cadence doubled to "
+                    f"{days} days since the last touch on {state.last_touch}",
+                    due,
+                )
+            return Verdict(
+                False, 2, f"last touch on {state.last_touch}, cadence {days} days", due
+            )
+    return PASS
+
+
+def article_verdict(
+    *,
+    published: dt.date | None,
+    score: float,
+    today: dt.date,
+    settings: ThrottleSettings,
+    already_suggested: bool = False,
+    near_duplicate_of: str | None = None,
+) -> Verdict:
+    """Rules 4 and 5: may this article go to this (otherwise courteous) person?"""
+    if already_suggested:
+        return Verdict(False, 4, "this article was already proposed to them")
+    if near_duplicate_of:
+        return Verdict(False, 4, f"the same story was already proposed: {near_duplicate_of}")
+    if published is None or published > today:
+        return Verdict(False, 5, "the article has no usable publication date")
+    age = (today - published).days
+    if age > settings.freshness_days:
+        return Verdict(False, 5, f"published {age} days ago (fresh means {settings.freshness_days})")
+    if score < settings.min_score:
+        return Verdict(False, 5, f"score {score:.2f} is under the threshold {settings.min_score:.2f}")
+    return PASS
+
+
+def daily_room(
+    made_today: int, sent_last_week: int, settings: ThrottleSettings, today: dt.date
+) -> Verdict:
+    """Rule 7: is there room for one more new suggestion today?"""
+    tomorrow = today + dt.timedelta(days=1)
+    if made_today >= settings.daily_cap:
+        return Verdict(False, 7, f"already {made_today} new suggestions today (cap {settings.daily_cap})", tomorrow)
+    if settings.weekly_send_cap and sent_last_week >= settings.weekly_send_cap:
+        return Verdict(
+            False, 7,
+            f"already {sent_last_week} sends in the last 7 days (weekly cap {settings.weekly_send_cap})",
+        )
+    return PASS
+
+
+def pick_within_cap(candidates: list, made_today: int, settings: ThrottleSettings) -> list:
+    """Rule 7's selection: the highest-value candidates that fit under today's cap.
+
+    `candidates` have a `.score`; at most one per contact is expected (rule 3).
+    """
+    room = max(0, settings.daily_cap - made_today)
+    return sorted(candidates, key=lambda c: c.score, reverse=True)[:room]

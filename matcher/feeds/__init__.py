@@ -1,0 +1,1 @@
+"""The feeds stage: opml → fetch → parse → extract → ingest, in plain records."""

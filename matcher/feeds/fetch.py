@@ -1,0 +1,200 @@
+"""Concurrent HTTP for feeds and article pages: conditional GET, limits, redirects."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+
+from matcher.config import FetchSettings
+
+REDIRECTS = {301, 302, 303, 307, 308}
+PERMANENT = {301, 308}
+MAX_REDIRECTS = 10
+
+
+@dataclass
+class FetchRequest:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class FetchResult:
+    url: str
+    status: int | None
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str | None = None
+    permanent_redirect: bool = False
+    retry_after: float | None = None
+    error: str | None = None
+    content_type: str = ""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def is_local(url: str) -> bool:
+    """A file:// URL or a plain path (no http(s) scheme)."""
+    scheme = urlsplit(url).scheme.lower()
+    # One-letter "schemes" are Windows drive letters.
+    return scheme == "file" or len(scheme) <= 1
+
+
+def local_path(url: str) -> Path:
+    if url.lower().startswith("file://"):
+        parts = urlsplit(url)
+        return Path(unquote(parts.path))
+    return Path(url).expanduser()
+
+
+def _read_local(req: FetchRequest, max_bytes: int) -> FetchResult:
+    path = local_path(req.url)
+    try:
+        with open(path, "rb") as f:
+            body = f.read(max_bytes + 1)
+    except OSError as exc:
+        return FetchResult(req.url, None, error=f"cannot read {path}: {exc.strerror or exc}")
+    if len(body) > max_bytes:
+        return FetchResult(req.url, None, error=f"file larger than {max_bytes} bytes")
+    kind = "text/html" if path.suffix.lower() in (".html", ".htm") else "application/xml"
+    return FetchResult(req.url, 200, body=body, content_type=kind, final_url=req.url)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+class _Fetcher:
+    def __init__(self, settings: FetchSettings):
+        self.settings = settings
+        self.global_limit = asyncio.Semaphore(max(1, settings.concurrency))
+        self.per_host: dict[str, asyncio.Semaphore] = {}
+
+    def host_limit(self, url: str) -> asyncio.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self.per_host:
+            self.per_host[host] = asyncio.Semaphore(max(1, self.settings.per_host))
+        return self.per_host[host]
+
+    async def fetch(self, client: httpx.AsyncClient, req: FetchRequest) -> FetchResult:
+        if is_local(req.url):
+            return await asyncio.to_thread(_read_local, req, self.settings.max_bytes)
+        async with self.global_limit, self.host_limit(req.url):
+            try:
+                return await asyncio.wait_for(self._get(client, req), self.settings.deadline)
+            except (asyncio.TimeoutError, TimeoutError):
+                return FetchResult(req.url, None, error=f"timed out after {self.settings.deadline:g} s")
+            except httpx.TimeoutException:
+                return FetchResult(req.url, None, error="timed out")
+            except httpx.TooManyRedirects:
+                return FetchResult(req.url, None, error="too many redirects")
+            except httpx.ConnectError as exc:
+                return FetchResult(req.url, None, error=f"cannot connect: {_one_line(exc)}")
+            except httpx.HTTPError as exc:
+                return FetchResult(req.url, None, error=f"network error: {_one_line(exc)}")
+            except Exception as exc:  # a bad URL, an odd server: one feed, one error line
+                return FetchResult(req.url, None, error=f"{type(exc).__name__}: {_one_line(exc)}")
+
+    async def _get(self, client: httpx.AsyncClient, req: FetchRequest) -> FetchResult:
+        url = req.url
+        headers = {}
+        if req.etag:
+            headers["If-None-Match"] = req.etag
+        if req.last_modified:
+            headers["If-Modified-Since"] = req.last_modified
+        permanent = True
+        redirected = False
+        for _hop in range(MAX_REDIRECTS + 1):
+            async with client.stream("GET", url, headers=headers) as resp:
+                location = resp.headers.get("location")
+                if resp.status_code in REDIRECTS and location:
+                    redirected = True
+                    permanent = permanent and resp.status_code in PERMANENT
+                    url = urljoin(url, location)
+                    if urlsplit(url).scheme not in ("http", "https"):
+                        return FetchResult(req.url, resp.status_code, error=f"redirect to a non-web URL: {url[:200]}")
+                    continue
+                result = FetchResult(
+                    req.url,
+                    resp.status_code,
+                    etag=resp.headers.get("etag"),
+                    last_modified=resp.headers.get("last-modified"),
+                    final_url=url,
+                    permanent_redirect=redirected and permanent,
+                    retry_after=_retry_after(resp.headers.get("retry-after")),
+                    content_type=resp.headers.get("content-type", ""),
+                )
+                if resp.status_code == 304:
+                    return result
+                if resp.status_code >= 400:
+                    result.error = f"HTTP {resp.status_code} {resp.reason_phrase}".strip()
+                    return result
+                chunks = []
+                size = 0
+                async for chunk in resp.aiter_bytes():
+                    size += len(chunk)
+                    if size > self.settings.max_bytes:
+                        result.error = f"response larger than {self.settings.max_bytes} bytes"
+                        return result
+                    chunks.append(chunk)
+                result.body = b"".join(chunks)
+                return result
+        raise httpx.TooManyRedirects("too many redirects")
+
+
+async def fetch_many(requests: list[FetchRequest], settings: FetchSettings) -> list[FetchResult]:
+    """Fetch all requests concurrently; results in the order of the requests."""
+    fetcher = _Fetcher(settings)
+    limits = httpx.Limits(
+        max_connections=max(1, settings.concurrency),
+        max_keepalive_connections=max(1, settings.concurrency),
+    )
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.timeout),
+        limits=limits,
+        headers={"User-Agent": settings.user_agent},
+        follow_redirects=False,
+    ) as client:
+        return list(await asyncio.gather(*(fetcher.fetch(client, r) for r in requests)))
+
+
+def fetch_all(requests: list[FetchRequest], settings: FetchSettings) -> list[FetchResult]:
+    """Synchronous wrapper of fetch_many (also safe to call under a running event loop)."""
+    if not requests:
+        return []
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(fetch_many(requests, settings))
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(asyncio.run(fetch_many(requests, settings))))
+    thread.start()
+    thread.join()
+    return box[0]

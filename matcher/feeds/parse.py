@@ -1,0 +1,213 @@
+"""Feed bytes → plain records, with feedparser (which is never allowed to fetch anything)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import feedparser
+
+from matcher.textsafe import clean
+
+TRACKING_PARAMS = {
+    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "igshid", "twclid", "ttclid",
+    "mc_cid", "mc_eid", "ref", "ref_src", "ref_url", "referrer", "cmpid", "ocid", "ncid",
+    "_hsenc", "_hsmi", "mkt_tok", "spm", "sr_share", "smid", "cmp", "soc_src", "soc_trk",
+    "wt_mc", "wt.mc_id", "at_medium", "at_campaign", "rss", "feature",
+}
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+
+
+@dataclass
+class EntryRecord:
+    key: str
+    guid: str
+    url: str
+    title: str
+    summary: str
+    content: str
+    published: dt.datetime | None
+
+
+@dataclass
+class ParsedFeed:
+    title: str
+    site_url: str
+    entries: list[EntryRecord] = field(default_factory=list)
+    error: str | None = None
+
+
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """The URL that identifies an article: no fragment, no tracking, sorted query."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url
+    netloc = host
+    if port is not None and not ((scheme, port) in (("http", 80), ("https", 443))):
+        netloc = f"{host}:{port}"
+    if parts.username is not None:
+        userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        netloc = f"{userinfo}@{netloc}"
+    if not parts.netloc:
+        netloc = ""
+    path = parts.path
+    if not path and netloc and scheme in ("http", "https"):
+        path = "/"
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    )
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def article_key(guid: str | None, url: str | None, title: str | None, content: str | None) -> str:
+    """sha256 hex of the GUID, else the canonical URL, else title+content."""
+    guid = (guid or "").strip()
+    url = (url or "").strip()
+    if guid:
+        basis = "guid:" + guid
+    elif url:
+        basis = "url:" + canonical_url(url)
+    else:
+        basis = "hash:" + (title or "") + (content or "")
+    return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _TextOnly(HTMLParser):
+    BLOCK = {
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+        "blockquote", "pre", "section", "article", "header", "footer", "figure", "table", "hr",
+    }
+    SKIP = {"script", "style", "noscript", "template", "iframe", "svg"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str | None) -> str:
+    """Plain text of an HTML fragment: paragraphs kept, tags and control characters gone."""
+    if not html:
+        return ""
+    if "<" in html or "&" in html:
+        parser = _TextOnly()
+        try:
+            parser.feed(html)
+            parser.close()
+            html = "".join(parser.parts)
+        except Exception:
+            html = re.sub(r"<[^>]*>", " ", html)
+    text = clean(html)
+    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _published(entry) -> dt.datetime | None:
+    for name in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(name)
+        if value:
+            try:
+                return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=calendar.timegm(value))
+            except (TypeError, ValueError, OverflowError):
+                continue
+    return None
+
+
+def _entry(entry) -> EntryRecord:
+    guid = clean(str(entry.get("id") or ""), single_line=True)
+    link = clean(str(entry.get("link") or ""), single_line=True)
+    title = html_to_text(entry.get("title") or "").replace("\n\n", " ")
+    summary = html_to_text(entry.get("summary") or "")
+    contents = [html_to_text(c.get("value") or "") for c in entry.get("content") or []]
+    content = max(contents, key=len, default="")
+    return EntryRecord(
+        key=article_key(guid, link, title, content or summary),
+        guid=guid,
+        url=link,
+        title=title,
+        summary=summary,
+        content=content,
+        published=_published(entry),
+    )
+
+
+def _looks_like_html(body: bytes, content_type: str) -> bool:
+    head = body[:2048].lstrip().lower()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:].lstrip()
+    return (
+        "html" in content_type.lower() and "xhtml+xml" not in content_type.lower()
+    ) or head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]
+
+
+def parse_feed(body: bytes, url: str = "", content_type: str = "") -> ParsedFeed:
+    """Parse feed bytes; never raises. A body that is not a feed gets a one-line error."""
+    try:
+        return _parse(body or b"", url, content_type)
+    except Exception as exc:  # feedparser on hostile bytes: report, never crash the night
+        return ParsedFeed("", "", [], error=f"not a feed: {type(exc).__name__}")
+
+
+def _parse(body: bytes, url: str, content_type: str) -> ParsedFeed:
+    if not body.strip():
+        return ParsedFeed("", "", [], error="not a feed: the server answered with an empty body")
+    headers = {"content-location": url} if url else {}
+    if content_type:
+        headers["content-type"] = content_type
+    # A stream, never a str: feedparser would fetch a URL or open a path given as a string.
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=True)
+    entries = []
+    seen = set()
+    for entry in parsed.entries:
+        record = _entry(entry)
+        if not (record.title or record.url or record.content or record.summary):
+            continue
+        if record.key in seen:
+            continue
+        seen.add(record.key)
+        entries.append(record)
+    title = html_to_text(parsed.feed.get("title") or "").replace("\n\n", " ")
+    site_url = clean(str(parsed.feed.get("link") or ""), single_line=True)
+    error = None
+    if not entries:
+        if _looks_like_html(body, content_type) and not parsed.get("version"):
+            error = "not a feed: the server answered with an HTML page"
+        elif parsed.get("bozo") and not parsed.get("version"):
+            reason = parsed.get("bozo_exception")
+            detail = clean(str(reason), single_line=True)[:200] if reason else "unreadable"
+            error = f"not a feed: {detail}"
+        elif not parsed.get("version"):
+            error = "not a feed: no RSS or Atom document found"
+    return ParsedFeed(title=title, site_url=site_url, entries=entries, error=error)

@@ -1,0 +1,172 @@
+"""Text analysis for matching: language, tokens, stop words, lemmas, bigrams.
+
+`analyze` turns a text into the terms the TF-IDF matcher counts. It is a plain
+module-level function (picklable, usable as a scikit-learn analyzer) and caches
+lemmas, because the same few thousand words come back in every article.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import simplemma
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+#: Languages the detector may answer; anything else would be noise for our users.
+LANGUAGES = ("it", "en", "es", "fr", "de", "pt")
+#: Languages simplemma lemmatises for us.
+LEMMA_LANGUAGES = ("it", "en")
+
+# Below this many letters a language guess is a coin toss.
+_MIN_LETTERS_FOR_DETECTION = 12
+_MIN_CONFIDENCE = 0.5
+
+ITALIAN_STOP_WORDS = frozenset(
+    """
+    a ad al allo ai agli all alla alle all' da dal dallo dai dagli dall dalla dalle
+    di d del dello dei degli dell della delle in nel nello nei negli nell nella nelle
+    con col coi su sul sullo sui sugli sull sulla sulle per tra fra
+    il lo la i gli le l un uno una un' ed e o od ne né ma se anche
+    io tu lui lei noi voi loro me te se sé si ci vi mi ti li glielo gliela gli
+    mio mia miei mie tuo tua tuoi tue suo sua suoi sue nostro nostra nostri nostre
+    vostro vostra vostri vostre
+    questo questa questi queste quello quella quelli quelle quel quei quegli codesto
+    stesso stessa stessi stesse altro altra altri altre
+    chi che cui quale quali quanto quanta quanti quante cosa come dove quando perché
+    perche mentre dunque quindi pero però poi allora infatti inoltre oppure ovvero
+    cioè cioe invece anzi sia neanche neppure nemmeno pure tuttavia
+    non no sì si già gia ancora sempre mai molto molti molta molte poco pochi poca poche
+    più piu meno tanto tanta tanti tante troppo tutto tutta tutti tutte ogni ognuno
+    ciascuno nessuno qualche qualcuno niente nulla alcuni alcune alcun alcuna
+    qui qua lì li là la ecco oggi ieri domani ora adesso dopo prima sopra sotto dentro
+    fuori verso senza contro durante presso secondo circa oltre
+    essere sono sei è e' siamo siete era eri ero erano eravamo fu furono sarà saranno
+    sarebbe sarebbero sia siano fosse fossero stata stati state essendo
+    avere ho hai ha abbiamo avete hanno aveva avevano avrà avranno avrebbe avrebbero
+    abbia abbiano avuto avendo
+    fare fa fanno faceva fatto fatta fatti fatte facendo
+    stare sta stanno stava
+    potere può puo possono poteva potrebbe potrebbero
+    dovere deve devono doveva dovrebbe dovrebbero
+    volere vuole vogliono voleva vorrebbe
+    dire dice dicono detto ha detto andare va vanno venire viene vengono
+    dare dà danno essendo così cosi bene male solo soltanto quasi proprio
+    primo prima secondo volta volte
+    """.split()
+)
+
+# sklearn's list carries a few words that are real topics in our feeds (a bill in
+# parliament, a computer system, interest rates); keep those.
+_KEEP_ENGLISH = frozenset({"bill", "computer", "system", "interest", "fire", "amount"})
+
+
+def fold_accents(text: str) -> str:
+    """'caffè' -> 'caffe': NFKD, then drop the combining marks."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+STOP_WORDS = frozenset(
+    fold_accents(word.strip("'"))
+    for word in (ITALIAN_STOP_WORDS | (ENGLISH_STOP_WORDS - _KEEP_ENGLISH))
+)
+
+# Segments: bigrams never cross a sentence or clause boundary.
+_SEGMENT = re.compile(r"[.!?;:()\[\]{}\"«»“”|\n\r\t]+")
+# Words: letters and digits; apostrophes split ("dell'azienda" -> dell, azienda).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text among LANGUAGES, or "" when too short or unsure."""
+    if not text:
+        return ""
+    letters = sum(ch.isalpha() for ch in text[:2000])
+    if letters < _MIN_LETTERS_FOR_DETECTION:
+        return ""
+    language, confidence = _identifier().classify(text[:5000])
+    return language if confidence >= _MIN_CONFIDENCE else ""
+
+
+@lru_cache(maxsize=200_000)
+def _lemma(word: str, language: str) -> str:
+    """Lowercase lemma, accents folded afterwards (simplemma needs them).
+
+    A capitalised word is passed as written: simplemma then leaves proper nouns
+    alone ("Brasile" stays, "brasile" would become "brasare").
+    """
+    if language in LEMMA_LANGUAGES:
+        lemma = simplemma.lemmatize(word, lang=language)
+    elif language == "":
+        # Unknown language (short text): our users write Italian and English.
+        lemma = simplemma.lemmatize(word, lang=("en", "it"))
+    else:
+        lemma = word
+    return fold_accents(lemma.lower())
+
+
+def _acronym(word: str) -> str | None:
+    """"AI", "PPA", "IT" in running text are acronyms, not the Italian "ai" or English "it".
+
+    A plural acronym ("PPAs", "CFOs") counts as its singular.
+    """
+    if 2 <= len(word) <= 6 and word.isupper():
+        return word.lower()
+    if 3 <= len(word) <= 7 and word[-1] == "s" and word[:-1].isupper():
+        return word[:-1].lower()
+    return None
+
+
+def analyze(text: str, language: str | None = None) -> list[str]:
+    """Terms of a text: lemmas without stop words, then bigrams of adjacent kept words.
+
+    Bigrams bridge dropped stop words ("contratti di fornitura" -> "contratto fornitura",
+    the Italian way of saying "supply contract") but never a sentence boundary.
+
+    `language` is an ISO code; None (or "") means detect it. Only Italian and English
+    are lemmatised; other languages keep their folded surface forms.
+    """
+    if not text:
+        return []
+    if not language:
+        language = detect_language(text)
+    letters = [ch for ch in text if ch.isalpha()]
+    # In an ALL-CAPS headline every word would look like an acronym.
+    shouting = bool(letters) and sum(ch.isupper() for ch in letters) > len(letters) / 2
+
+    terms: list[str] = []
+    bigrams: list[str] = []
+    for segment in _SEGMENT.split(text):
+        previous = None
+        for word in _WORD.findall(segment):
+            if word.isdigit():
+                continue
+            acronym = None if shouting else _acronym(word)
+            if acronym:
+                term = fold_accents(acronym)
+            else:
+                lower = word.lower()
+                if len(lower) < 2 or fold_accents(lower) in STOP_WORDS:
+                    continue
+                if any(ch.isdigit() for ch in lower):
+                    term = lower
+                else:
+                    capitalised = word[0].isupper() and word[1:].islower()
+                    term = _lemma(word if capitalised else lower, language)
+                if term in STOP_WORDS or len(term) < 2:
+                    continue
+            terms.append(term)
+            if previous is not None:
+                bigrams.append(f"{previous} {term}")
+            previous = term
+    return terms + bigrams

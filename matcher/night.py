@@ -1,0 +1,133 @@
+"""The nightly job: ingest → match → suggest, as one cron-safe run.
+
+A file lock in the home keeps two runs from overlapping; each stage commits its own work,
+so a run killed at any moment leaves a consistent database that the next run completes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import os
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from matcher.errors import RunLocked
+from matcher.feeds.ingest import ingest
+from matcher.home import Home
+from matcher.models import Run
+from matcher.suggest import suggest
+
+log = logging.getLogger("matcher.night")
+
+
+@contextmanager
+def run_lock(path):
+    """Hold an exclusive, non-blocking lock on `path` (released when the process dies)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLocked(f"another `matcher run` is in progress (lock {path})") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def _file_logging(home: Home) -> logging.Handler:
+    handler = logging.FileHandler(home.settings.log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("matcher")
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    return handler
+
+
+@dataclass
+class NightReport:
+    run_id: int
+    as_of: dt.date
+    feeds_ok: int
+    feeds_failed: list[tuple[str, str]]
+    not_modified: int
+    articles_new: int
+    pages_fetched: int
+    suggestions_new: list[int]
+    expired: int
+    held: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "run_id": self.run_id, "as_of": self.as_of.isoformat(), "feeds_ok": self.feeds_ok,
+            "feeds_failed": [{"feed": u, "error": e} for u, e in self.feeds_failed],
+            "not_modified": self.not_modified, "articles_new": self.articles_new,
+            "pages_fetched": self.pages_fetched, "suggestions_new": len(self.suggestions_new),
+            "suggestion_ids": self.suggestions_new, "expired": self.expired,
+            "held": {str(k): v for k, v in sorted(self.held.items())},
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def fetch_clock(as_of: dt.date) -> dt.datetime:
+    """The moment a run on `as_of` happens: now for today, the end of that day in a replay."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return now if as_of >= now.date() else dt.datetime.combine(as_of, dt.time(23, 0))
+
+
+def run_night(
+    home: Home, as_of: dt.date, progress: Callable[[str, int, int], None] | None = None
+) -> NightReport:
+    """One night. Raises RunLocked if another run holds the lock; failing feeds do not fail it."""
+    handler = _file_logging(home)
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        with run_lock(home.settings.lock_path):
+            with home.db.session() as session:
+                # A run still "running" while we hold the lock was killed: say so.
+                for killed in session.scalars(select(Run).where(Run.status == "running")):
+                    killed.status, killed.message = "interrupted", "the process ended before finishing"
+                run = Run(as_of=as_of, started_at=started, status="running")
+                session.add(run)
+            log.info("run %s for %s started", run.id, as_of)
+            try:
+                ingested = ingest(home.db, home.settings, now=fetch_clock(as_of), progress=progress)
+                if progress:
+                    progress("suggest", 0, 1)
+                with home.db.session() as session:
+                    suggested = suggest(session, home.settings, as_of)
+                if progress:
+                    progress("suggest", 1, 1)
+            except BaseException as exc:
+                with home.db.session() as session:
+                    failed = session.get(Run, run.id)
+                    failed.status, failed.finished_at = "failed", dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                    failed.message = f"{type(exc).__name__}: {exc}"
+                log.exception("run %s failed", run.id)
+                raise
+            finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            with home.db.session() as session:
+                done = session.get(Run, run.id)
+                done.status, done.finished_at = "ok", finished
+                done.feeds_ok, done.feeds_failed = ingested.feeds_ok, len(ingested.feeds_failed)
+                done.articles_new, done.suggestions_new = len(ingested.new_article_ids), len(suggested.created)
+                done.message = "; ".join(f"{u}: {e}" for u, e in ingested.feeds_failed)[:2000]
+            for url, error in ingested.feeds_failed:
+                log.warning("feed %s: %s", url, error)
+            report = NightReport(
+                run.id, as_of, ingested.feeds_ok, ingested.feeds_failed, ingested.not_modified,
+                len(ingested.new_article_ids), ingested.pages_fetched, suggested.created,
+                suggested.expired, suggested.held, (finished - started).total_seconds(),
+            )
+            log.info("run %s ok: %s", run.id, report.to_dict())
+            return report
+    finally:
+        logging.getLogger("matcher").removeHandler(handler)
+        handler.close()

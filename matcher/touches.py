@@ -1,0 +1,83 @@
+"""Touches: every contact with a person, and the facts the throttle reads from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matcher.courtesy.throttle import ContactState
+from matcher.errors import MatcherError
+from matcher.models import Contact, Suggestion, Touch
+
+# kind -> direction. A reply is a touch from them; everything else is ours.
+KINDS = {
+    "article": "out", "greeting": "out", "congratulation": "out", "news": "out",
+    "email": "out", "call": "out", "meeting": "out", "message": "out", "ask": "out",
+    "reply": "in",
+}
+GIVES = {"article", "greeting", "congratulation", "news"}
+
+
+def contact_state(session: Session, contact: Contact, today: dt.date) -> ContactState:
+    """Gather what the throttle needs about `contact` as of `today` (later touches ignored)."""
+    touches = session.scalars(
+        select(Touch).where(Touch.contact_id == contact.id, Touch.date <= today)
+        .order_by(Touch.date, Touch.id)
+    ).all()
+    unreplied = 0
+    for touch in touches:
+        unreplied = 0 if touch.direction == "in" else unreplied + 1
+    pending = session.scalar(
+        select(func.count()).select_from(Suggestion)
+        .where(Suggestion.contact_id == contact.id, Suggestion.status == "pending")
+    )
+    return ContactState(
+        kind=contact.kind or "",
+        cadence_days=contact.cadence_days,
+        do_not_contact=bool(contact.do_not_contact),
+        snoozed_until=contact.snoozed_until,
+        last_touch=touches[-1].date if touches else None,
+        unreplied=unreplied,
+        pending=pending or 0,
+    )
+
+
+def add_touch(
+    session: Session, contact: Contact, kind: str, day: dt.date, note: str = "",
+    suggestion_id: int | None = None,
+) -> Touch:
+    if kind not in KINDS:
+        raise MatcherError(f"unknown touch kind {kind!r}; one of: {', '.join(sorted(KINDS))}")
+    touch = Touch(contact_id=contact.id, kind=kind, direction=KINDS[kind], date=day,
+                  note=note or "", suggestion_id=suggestion_id)
+    session.add(touch)
+    return touch
+
+
+def gives_since_last_ask(session: Session, contact: Contact, today: dt.date) -> tuple[int, bool]:
+    """How many gives since the last ask (and whether there ever was an ask)."""
+    touches = session.scalars(
+        select(Touch).where(Touch.contact_id == contact.id, Touch.date <= today)
+        .order_by(Touch.date, Touch.id)
+    ).all()
+    gives, asked = 0, False
+    for touch in touches:
+        if touch.kind == "ask":
+            gives, asked = 0, True
+        elif touch.kind in GIVES:
+            gives += 1
+    return gives, asked
+
+
+def sends_in_week(session: Session, today: dt.date) -> int:
+    """Sent suggestions in the 7 days ending `today`, across everyone (for the weekly cap)."""
+    start = today - dt.timedelta(days=6)
+    return session.scalar(
+        select(func.count()).select_from(Suggestion)
+        .where(Suggestion.status == "sent", Suggestion.decided_on >= start,
+               Suggestion.decided_on <= today)
+    ) or 0
+
+

@@ -1,0 +1,184 @@
+"""A real HTTP server on 127.0.0.1 for feed tests: content, ETag/Last-Modified, specials, a log.
+
+    def test_x(feed_server):
+        feed_server.set("/a.xml", b"<rss>...</rss>", "application/rss+xml")
+        feed_server.redirect("/old.xml", "/a.xml", status=301)
+        feed_server.special("/slow.xml", delay=2.0)
+        url = feed_server.url("/a.xml")
+        ...
+        assert feed_server.requests_for("/a.xml")[-1].headers["If-None-Match"]
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import http.server
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    headers: dict
+    status: int = 0
+
+
+@dataclass
+class Special:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/plain"
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, addr
+
+
+class FeedServer:
+    """Serves path → (bytes, content_type); tests change it freely between requests."""
+
+    def __init__(self):
+        self.content: dict[str, tuple[bytes, str]] = {}
+        self.specials: dict[str, Special] = {}
+        self.log: list[LoggedRequest] = []
+        self.modified: dict[str, float] = {}
+        self.lock = threading.Lock()
+        self._server = _Server(("127.0.0.1", 0), self._handler())
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # --- what tests use -----------------------------------------------------------
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def set(self, path: str, body: bytes | str, content_type: str = "application/rss+xml") -> None:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        with self.lock:
+            self.content[path] = (body, content_type)
+            self.modified[path] = time.time()
+            self.specials.pop(path, None)
+
+    def special(self, path: str, status: int = 200, body: bytes | str = b"",
+                content_type: str = "text/plain", headers: dict | None = None,
+                delay: float = 0.0) -> None:
+        """Answer `path` with exactly this (a status, a delay…), ahead of its content."""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        with self.lock:
+            self.specials[path] = Special(status, body, content_type, dict(headers or {}), delay)
+
+    def redirect(self, path: str, to: str, status: int = 301) -> None:
+        target = to if "://" in to else self.url(to)
+        self.special(path, status=status, headers={"Location": target})
+
+    def clear_special(self, path: str) -> None:
+        with self.lock:
+            self.specials.pop(path, None)
+
+    def requests_for(self, path: str) -> list[LoggedRequest]:
+        with self.lock:
+            return [r for r in self.log if r.path == path]
+
+    def start(self) -> "FeedServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- serving ------------------------------------------------------------------
+    @staticmethod
+    def etag_of(body: bytes) -> str:
+        return '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+
+    def _handler(self):
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_HEAD(self):
+                self._answer(head=True)
+
+            def do_GET(self):
+                self._answer(head=False)
+
+            def _send(self, status, body, content_type, headers, head, entry):
+                entry.status = status
+                self.send_response(status)
+                if status != 304:
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                if not head and status != 304 and body:
+                    try:
+                        self.wfile.write(body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+
+            def _answer(self, head):
+                path = self.path.split("?", 1)[0]
+                entry = LoggedRequest(self.command, self.path, dict(self.headers.items()))
+                with server.lock:
+                    server.log.append(entry)
+                    special = server.specials.get(path)
+                    item = server.content.get(path)
+                    mtime = server.modified.get(path, time.time())
+                if special is not None:
+                    if special.delay:
+                        time.sleep(special.delay)
+                    return self._send(special.status, special.body, special.content_type,
+                                      special.headers, head, entry)
+                if item is None:
+                    return self._send(404, b"not found", "text/plain", {}, head, entry)
+                body, content_type = item
+                etag = server.etag_of(body)
+                last_modified = email.utils.formatdate(mtime, usegmt=True)
+                headers = {"ETag": etag, "Last-Modified": last_modified}
+                inm = self.headers.get("If-None-Match")
+                ims = self.headers.get("If-Modified-Since")
+                if inm is not None:
+                    fresh = etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
+                elif ims is not None:
+                    try:
+                        fresh = email.utils.parsedate_to_datetime(ims).timestamp() >= int(mtime)
+                    except (TypeError, ValueError):
+                        fresh = False
+                else:
+                    fresh = False
+                if fresh:
+                    return self._send(304, b"", content_type, headers, head, entry)
+                return self._send(200, body, content_type, headers, head, entry)
+
+        return Handler
+
+
+@pytest.fixture
+def feed_server():
+    server = FeedServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
