@@ -404,8 +404,8 @@ def contacts_remove(home, contact):
     Example: matcher contacts remove 7 --yes
     """
     from matcher.contacts.store import remove_contact
-    remove_contact(home.db, contact)
-    click.echo(f"removed {contact}")
+    removed = remove_contact(home.db, contact)
+    click.echo(f"removed contact {removed.id}: {clean(removed.name, single_line=True)}")
 
 
 # --- the night -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from xml.sax.saxutils import escape
 
 
 @dataclass
@@ -60,7 +61,7 @@ class FeedServer:
         self.lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # --- what tests use -----------------------------------------------------------
     def url(self, path: str) -> str:
@@ -92,8 +93,9 @@ class FeedServer:
             self.specials.pop(path, None)
 
     def requests_for(self, path: str) -> list[LoggedRequest]:
+        """The logged requests for `path`, whatever their query string."""
         with self.lock:
-            return [r for r in self.log if r.path == path]
+            return [r for r in self.log if r.path.split("?", 1)[0] == path]
 
     def start(self) -> "FeedServer":
         self._thread.start()
@@ -182,3 +184,66 @@ def feed_server():
         yield server
     finally:
         server.stop()
+
+
+# --- small RSS/Atom documents and an article page for feed tests --------------------
+
+
+def rss(title: str, items: list[dict], link: str = "https://news.example/") -> bytes:
+    parts = []
+    for it in items:
+        x = [f"<title>{escape(it['title'])}</title>"]
+        if it.get("link"):
+            x.append(f"<link>{escape(it['link'])}</link>")
+        if it.get("guid"):
+            x.append(f'<guid isPermaLink="false">{escape(it["guid"])}</guid>')
+        if it.get("date"):
+            x.append(f"<pubDate>{it['date']}</pubDate>")
+        if it.get("summary"):
+            x.append(f"<description>{escape(it['summary'])}</description>")
+        if it.get("content"):
+            x.append(f"<content:encoded><![CDATA[{it['content']}]]></content:encoded>")
+        parts.append("<item>" + "".join(x) + "</item>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(link)}</link><description>d</description>"
+        + "".join(parts)
+        + "</channel></rss>"
+    ).encode("utf-8")
+
+
+def atom(title: str, entries: list[dict]) -> bytes:
+    parts = []
+    for e in entries:
+        parts.append(
+            f"<entry><id>{escape(e['id'])}</id><title>{escape(e['title'])}</title>"
+            + (f'<link href="{escape(e["link"])}"/>' if e.get("link") else "")
+            + f"<updated>{e.get('updated', '2026-11-12T10:00:00Z')}</updated>"
+            f'<content type="html">{escape(e.get("content", ""))}</content></entry>'
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{escape(title)}</title><id>urn:x</id><updated>2026-11-12T10:00:00Z</updated>"
+        '<link href="https://atom.example/"/>' + "".join(parts) + "</feed>"
+    ).encode("utf-8")
+
+
+LONG = "".join(
+    f"<p>Paragraph {i}: the cooperative of growers in Minas Gerais renegotiated its green coffee "
+    f"supply contracts, with prices indexed to the New York arabica futures and a premium for "
+    f"certified lots.</p>"
+    for i in range(8)
+)
+
+PAGE = (
+    "<html><head><title>Page</title></head><body><nav>Home | News | Contact</nav>"
+    "<article><h1>Ports of Genoa and Valencia invest in automation</h1>"
+    + "".join(
+        f"<p>Section {i}. The port authority announced new automated cranes and a shared data "
+        f"platform for shipping lines, freight forwarders and rail operators, aiming to cut "
+        f"container dwell times by a third within two years.</p>"
+        for i in range(6)
+    )
+    + "</article><footer>Copyright Example News</footer></body></html>"
+).encode("utf-8")

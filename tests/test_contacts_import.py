@@ -214,8 +214,7 @@ def test_bad_csv_syntax(tmp_path, text, line):
 
 
 def test_control_characters_are_dropped(tmp_path):
-    path = write(tmp_path, "c.csv", "name,company
-A\x1b[31m,Ev\x00il\n")
+    path = write(tmp_path, "c.csv", "name,company\nA\x1b[31m,Ev\x00il\n")
     assert read_contacts(path) == [ContactRecord(name="A", company="Evil")]
 
 

@@ -4,7 +4,7 @@ from hypothesis import given, settings, strategies as st
 
 from matcher.feeds.extract import extract_text
 from matcher.feeds.parse import article_key, canonical_url, html_to_text, parse_feed
-from tests.feedtexts import LONG, PAGE, atom, rss
+from tests.feedserver import LONG, PAGE, atom, rss
 
 
 def test_canonical_url_drops_tracking_and_sorts():

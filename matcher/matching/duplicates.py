@@ -16,6 +16,8 @@ _CHUNK = 1024
 
 def _rows(matrix) -> sp.csr_matrix:
     matrix = sp.csr_matrix(matrix) if not sp.issparse(matrix) else matrix.tocsr()
+    if matrix.shape[0] == 0:
+        return matrix.astype(np.float32)
     return normalize(matrix).astype(np.float32)
 
 

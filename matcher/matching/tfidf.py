@@ -55,14 +55,26 @@ class ProjectMatcher(BaseEstimator):
         sense, every term is kept.
     title_weight : how many times the title counts (it says what the article is about).
     top_reasons : default number of reasons (matched terms) per pair.
+    min_shared_terms : a pair sharing fewer distinct words (lemmas, not bigrams) scores 0.
+        A short project text that meets an article on one word only ("New Orleans" and a
+        "new smartphone") can otherwise score like a real match; 1 turns the guard off.
     """
 
-    def __init__(self, sublinear_tf=True, min_df=1, max_df=0.5, title_weight=2, top_reasons=5):
+    def __init__(
+        self,
+        sublinear_tf=True,
+        min_df=1,
+        max_df=0.5,
+        title_weight=2,
+        top_reasons=5,
+        min_shared_terms=2,
+    ):
         self.sublinear_tf = sublinear_tf
         self.min_df = min_df
         self.max_df = max_df
         self.title_weight = title_weight
         self.top_reasons = top_reasons
+        self.min_shared_terms = min_shared_terms
 
     # -- input records ---------------------------------------------------------------
 
@@ -106,6 +118,7 @@ class ProjectMatcher(BaseEstimator):
             self.vectorizer_.fit(documents)
         self.idf_ = self.vectorizer_.idf_
         self.terms_ = self.vectorizer_.get_feature_names_out()
+        self.is_word_ = np.char.find(self.terms_.astype(str), " ") < 0
         return self
 
     @property
@@ -140,7 +153,30 @@ class ProjectMatcher(BaseEstimator):
         """Cosine scores, shape (n_profiles, n_articles), in [0, 1]."""
         profiles = self.transform_profiles(profile_texts)
         matrix = self.transform_articles(articles)
-        return _cosine(profiles, matrix)
+        return self._scores(profiles, self._prepare(matrix))
+
+    def _words(self, matrix) -> sp.csr_matrix:
+        """1 where a row has a word (not a bigram), for counting shared words."""
+        words = matrix.tocsr(copy=True)
+        words.data = self.is_word_[words.indices].astype(np.float32)
+        words.eliminate_zeros()
+        return words
+
+    def _prepare(self, matrix):
+        """The article side of the products, transposed once for every chunk of profiles."""
+        matrix = _normalize(matrix)
+        words = self._words(matrix).T.tocsc() if self.min_shared_terms > 1 else None
+        return matrix.T.tocsc(), words
+
+    def _scores(self, profiles, prepared) -> np.ndarray:
+        matrix_t, words_t = prepared
+        profiles = _normalize(profiles)
+        scores = (profiles @ matrix_t).toarray()
+        np.clip(scores, 0.0, 1.0, out=scores)
+        if words_t is not None:
+            shared = (self._words(profiles) @ words_t).toarray()
+            scores[shared < self.min_shared_terms] = 0.0
+        return scores
 
     def reasons(self, profile_text: str, article, k: int | None = None) -> list[str]:
         """The k terms that add most to the score (profile weight x article weight), best first."""
@@ -167,7 +203,7 @@ class ProjectMatcher(BaseEstimator):
         """
         profile = self.transform_profiles([profile_text])
         matrix = self.transform_articles(articles)
-        scores = _cosine(profile, matrix)[0]
+        scores = self._scores(profile, self._prepare(matrix))[0]
         order = np.argsort(-scores, kind="stable")[:limit]
         return [
             (int(i), float(scores[i]), self._reasons(profile, matrix[i], self.top_reasons))
@@ -184,7 +220,7 @@ class ProjectMatcher(BaseEstimator):
         `articles` may be records or the matrix from transform_articles.
         """
         matrix = self.transform_articles(articles)
-        matrix_t = matrix.T.tocsc()
+        prepared = self._prepare(matrix)
         n_contacts, n_articles = len(contact_projects), matrix.shape[0]
         best = np.zeros((n_contacts, n_articles), dtype=np.float32)
         best_index = np.full((n_contacts, n_articles), -1, dtype=np.int32)
@@ -202,8 +238,7 @@ class ProjectMatcher(BaseEstimator):
             rows = starts[contacts] + slot
             for begin in range(0, len(contacts), _CHUNK):
                 who = contacts[begin:begin + _CHUNK]
-                scores = (profiles[rows[begin:begin + _CHUNK]] @ matrix_t).toarray()
-                np.clip(scores, 0.0, 1.0, out=scores)
+                scores = self._scores(profiles[rows[begin:begin + _CHUNK]], prepared)
                 if slot == 0:
                     best[who] = scores
                     best_index[who] = 0
@@ -215,10 +250,9 @@ class ProjectMatcher(BaseEstimator):
         return best, best_index
 
 
-def _cosine(profiles, matrix) -> np.ndarray:
-    # Rows are already L2-normalised; normalise again in case a caller built them by hand.
-    scores = (normalize(profiles) @ normalize(matrix).T).toarray()
-    return np.clip(scores, 0.0, 1.0)
+def _normalize(matrix):
+    # Rows are L2-normalised already; again in case a caller built a matrix by hand.
+    return normalize(matrix) if matrix.shape[0] else matrix
 
 
 __all__ = ["ProjectMatcher", "analyze_document", "NotFittedError"]
