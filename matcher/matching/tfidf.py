@@ -133,7 +133,7 @@ class ProjectMatcher(BaseEstimator):
         check_is_fitted(self, "vectorizer_")
         if sp.issparse(articles):
             return sp.csr_matrix(articles)
-        return self.vectorizer_.transform(self._article_documents(articles)).tocsr()
+        return self._transform(self._article_documents(articles))
 
     def transform_profiles(self, texts: Sequence[str], languages: Sequence[str] | None = None):
         """L2-normalised TF-IDF rows of project texts (language per text, detected if "")."""
@@ -145,6 +145,11 @@ class ProjectMatcher(BaseEstimator):
         if len(languages) != len(texts):
             raise ValueError("transform_profiles: one language per text")
         documents = [(text or "", _language(text or "", lang)) for text, lang in zip(texts, languages)]
+        return self._transform(documents)
+
+    def _transform(self, documents) -> sp.csr_matrix:
+        if not documents:  # the vectorizer refuses an empty batch; an empty night is normal
+            return sp.csr_matrix((0, len(self.terms_)), dtype=np.float32)
         return self.vectorizer_.transform(documents).tocsr()
 
     # -- scores ----------------------------------------------------------------------
