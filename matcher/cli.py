@@ -261,19 +261,35 @@ def contacts():
 
 @contacts.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["yaml", "csv"]), help="Default: from the extension.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "linkedin", "google", "vcard"]),
+              help="Default: detected from the content (vCard, LinkedIn, Google) or the extension.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; store nothing.")
 @as_of_option
 @home_command
-def contacts_import(home, file, fmt, as_of):
-    """Add or update contacts from a YAML or CSV file (merged, never duplicated).
+def contacts_import(home, file, fmt, dry_run, as_of):
+    """Add or update contacts from YAML/CSV, LinkedIn Connections.csv, Google CSV or vCard.
 
-    Example: matcher contacts import contacts.yaml
+    Re-importing merges (by email, then profile URL, then name), never duplicates; a new
+    company or role is recorded as a job change dated --as-of.
+
+    Example: matcher contacts import Connections.csv --dry-run
     """
     from matcher.contacts.importer import read_contacts
     from matcher.contacts.store import import_contacts
     records = read_contacts(file, fmt)
-    report = import_contacts(home.db, records, as_of)
-    click.echo(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged")
+    report = import_contacts(home.db, records, as_of, dry_run=dry_run)
+    if dry_run:
+        for line in report.changes:
+            click.echo(clean(line, single_line=True))
+        click.echo(f"dry run, nothing stored: {report.added} would be added, "
+                   f"{report.updated} updated, {report.unchanged} unchanged, "
+                   f"{len(report.job_changes)} job changes")
+        return
+    for job in report.job_changes:
+        click.echo(clean(f"job change {job.describe()} (projects to review: "
+                         f"{len(job.projects_flagged)})", single_line=True))
+    click.echo(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+               + (f", {len(report.job_changes)} job changes" if report.job_changes else ""))
 
 
 @contacts.command("list")

@@ -83,6 +83,12 @@ class Contact(Base):
     snoozed_until: Mapped[dt.date | None] = mapped_column(Date)
     birthday: Mapped[dt.date | None] = mapped_column(Date)
     created_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Added by migration 0002 (richer imports). A birthday/anniversary without a year is
+    # stored in 1904 (matcher.contacts.fields.NO_YEAR).
+    profile_url: Mapped[str] = mapped_column(String(2000), default="", index=True)
+    anniversary: Mapped[dt.date | None] = mapped_column(Date)
+    labels: Mapped[str] = mapped_column(Text, default="")  # joined with " ::: "
+    connected_on: Mapped[dt.date | None] = mapped_column(Date)  # LinkedIn `Connected On`
 
     projects: Mapped[list[Project]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", order_by="Project.id"
@@ -92,6 +98,9 @@ class Contact(Base):
     )
     suggestions: Mapped[list[Suggestion]] = relationship(
         back_populates="contact", cascade="all, delete-orphan"
+    )
+    job_changes: Mapped[list[JobChange]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="JobChange.id"
     )
 
 
@@ -104,11 +113,30 @@ class Project(Base):
     since: Mapped[dt.date | None] = mapped_column(Date)
     until: Mapped[dt.date | None] = mapped_column(Date)
     confirmed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Set when a re-import shows the contact changed company or role (migration 0002):
+    # the project may have ended with the old job. Cleared when the project is confirmed.
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
 
     contact: Mapped[Contact] = relationship(back_populates="projects")
 
     def is_current(self, day: dt.date) -> bool:
         return (self.since is None or self.since <= day) and (self.until is None or day <= self.until)
+
+
+class JobChange(Base):
+    """A new company or role seen on re-import, dated with the import's as-of day."""
+
+    __tablename__ = "job_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    old_company: Mapped[str] = mapped_column(String(300), default="")
+    old_role: Mapped[str] = mapped_column(String(300), default="")
+    new_company: Mapped[str] = mapped_column(String(300), default="")
+    new_role: Mapped[str] = mapped_column(String(300), default="")
+
+    contact: Mapped[Contact] = relationship(back_populates="job_changes")
 
 
 class Suggestion(Base):

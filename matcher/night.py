@@ -77,9 +77,9 @@ class NightReport:
 
 
 def fetch_clock(as_of: dt.date) -> dt.datetime:
-    """The moment a run on `as_of` happens: now for today, the end of that day in a replay."""
+    """The moment a run on `as_of` happens: now for today, late that day in a replay."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return now if as_of >= now.date() else dt.datetime.combine(as_of, dt.time(23, 0))
+    return now if as_of == now.date() else dt.datetime.combine(as_of, dt.time(23, 0))
 
 
 def run_night(

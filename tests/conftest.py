@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+pytest_plugins = ["tests.feedserver"]
+
 PG = os.environ.get("MATCHER_TEST_PG")
 
 

@@ -500,3 +500,9 @@ def test_near_duplicate_groups_on_dense_and_empty_rows():
     dense = np.array([[1.0, 0, 0], [0.99, 0.1, 0], [0, 0, 1.0], [0, 0, 0]])
     assert near_duplicate_groups(dense, 0.9) == [0, 0, 2, 3]
     assert near_duplicate_groups(sp.csr_matrix((0, 3)), 0.6) == []
+
+
+def test_fit_transform_equals_fit_then_transform():
+    matrix = ProjectMatcher().fit_transform(ARTICLES)
+    again = ProjectMatcher().fit(ARTICLES).transform_articles(ARTICLES)
+    np.testing.assert_allclose(matrix.toarray(), again.toarray(), atol=1e-6)

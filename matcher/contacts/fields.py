@@ -142,3 +142,193 @@ def parse_language(value) -> str:
 def parse_kind(value) -> str:
     """recruiter, headhunter, colleague, mentor, friend… (any word; lower-cased)."""
     return _text(value, "kind").lower()
+
+
+# --- fields the richer imports bring (LinkedIn, Google, vCard) --------------------------
+
+# A birthday without a year (vCard `--0312`, Google `--03-12`) is stored with this year.
+# 1904 is a leap year, so 29 February fits; it is far enough back never to be a real
+# birth year of a working contact. Use `has_year()` before computing an age.
+NO_YEAR = 1904
+_NO_YEAR_DATE = re.compile(r"--(\d{2})-?(\d{2})")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january", "gen", "gennaio"),
+            ("feb", "february", "febbraio"),
+            ("mar", "march", "marzo"),
+            ("apr", "april", "aprile"),
+            ("may", "mag", "maggio"),
+            ("jun", "june", "giu", "giugno"),
+            ("jul", "july", "lug", "luglio"),
+            ("aug", "august", "ago", "agosto"),
+            ("sep", "sept", "september", "set", "settembre"),
+            ("oct", "october", "ott", "ottobre"),
+            ("nov", "november", "novembre"),
+            ("dec", "december", "dic", "dicembre"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[ \-]([A-Za-z]{3,9})\.?[ \-,]+(\d{4}|\d{2})")
+
+
+def has_year(day: date | None) -> bool:
+    """False for a birthday (or anniversary) stored without its year (see NO_YEAR)."""
+    return day is not None and day.year != NO_YEAR
+
+
+def show_day(day: date | None) -> str | None:
+    """YYYY-MM-DD, or --MM-DD for a day stored without its year; None stays None."""
+    if day is None:
+        return None
+    return day.isoformat() if has_year(day) else f"--{day.month:02d}-{day.day:02d}"
+
+
+def parse_occasion_date(value, what: str = "date") -> date | None:
+    """A birthday or anniversary: YYYY-MM-DD, YYYYMMDD, or --MM-DD / --MMDD without the year.
+
+    A time part (vCard `1984-03-12T00:00:00Z`) is dropped; the day is what matters.
+    Empty → None. Without a year the day is stored in NO_YEAR.
+    """
+    if value is None or isinstance(value, (date, datetime)):
+        return parse_date(value, what)
+    text = _text(value, what)
+    if not text:
+        return None
+    if "T" in text[8:]:
+        text = text.split("T", 1)[0]
+    month_day = _NO_YEAR_DATE.fullmatch(text)
+    if month_day:
+        month, day = int(month_day[1]), int(month_day[2])
+        try:
+            return date(NO_YEAR, month, day)
+        except ValueError:
+            raise ValueError(f"{what} is not a real day: {text}") from None
+    compact = _COMPACT_DATE.fullmatch(text)
+    if compact:
+        text = f"{compact[1]}-{compact[2]}-{compact[3]}"
+    if not _DATE.fullmatch(text):
+        raise ValueError(f"{what} should be YYYY-MM-DD or --MM-DD, got {_show(text)}")
+    return parse_date(text, what)
+
+
+def parse_day_month_year(value, what: str = "date") -> date | None:
+    """LinkedIn's `15 Mar 2024` (also `15-Mar-24`, full month names, or YYYY-MM-DD)."""
+    text = _text(value, what)
+    if not text:
+        return None
+    if _DATE.fullmatch(text):
+        return parse_date(text, what)
+    found = _DAY_MONTH_YEAR.fullmatch(text)
+    month = _MONTHS.get(found[2].casefold()) if found else None
+    if not found or month is None:
+        raise ValueError(f"{what} should be a day like 15 Mar 2024, got {_show(text)}")
+    year = int(found[3]) + (2000 if len(found[3]) == 2 else 0)
+    try:
+        return date(year, month, int(found[1]))
+    except ValueError:
+        raise ValueError(f"{what} is not a real day: {text}") from None
+
+
+# Country names as address books write them (English, Italian and the local name) → ISO
+# 3166 codes. Small on purpose: a two-letter code passes through, a name not listed here
+# leaves the country empty (the user's country from the config applies).
+COUNTRY_NAMES = {
+    "IT": ("italy", "italia", "italie", "italien"),
+    "ES": ("spain", "spagna", "espana", "españa", "espagne"),
+    "FR": ("france", "francia"),
+    "DE": ("germany", "germania", "deutschland", "allemagne"),
+    "GB": ("united kingdom", "uk", "great britain", "regno unito", "england", "inghilterra",
+           "scotland", "wales", "gran bretagna"),
+    "US": ("united states", "united states of america", "usa", "u.s.a.", "stati uniti",
+           "stati uniti d'america"),
+    "CH": ("switzerland", "svizzera", "schweiz", "suisse"),
+    "AT": ("austria", "osterreich", "österreich"),
+    "NL": ("netherlands", "the netherlands", "holland", "paesi bassi", "olanda", "nederland"),
+    "BE": ("belgium", "belgio", "belgique", "belgie", "belgië"),
+    "PT": ("portugal", "portogallo"),
+    "IE": ("ireland", "irlanda", "eire", "éire"),
+    "NO": ("norway", "norvegia", "norge"),
+    "SE": ("sweden", "svezia", "sverige"),
+    "DK": ("denmark", "danimarca", "danmark"),
+    "FI": ("finland", "finlandia", "suomi"),
+    "PL": ("poland", "polonia", "polska"),
+    "GR": ("greece", "grecia", "hellas", "ellada"),
+    "BR": ("brazil", "brasile", "brasil"),
+    "CA": ("canada",),
+    "MX": ("mexico", "messico", "méxico"),
+    "AR": ("argentina",),
+    "AU": ("australia",),
+    "JP": ("japan", "giappone"),
+    "CN": ("china", "cina"),
+    "IN": ("india",),
+    "SM": ("san marino",),
+    "VA": ("vatican city", "città del vaticano", "vaticano"),
+    "LU": ("luxembourg", "lussemburgo"),
+    "SI": ("slovenia",),
+    "HR": ("croatia", "croazia", "hrvatska"),
+    "MT": ("malta",),
+}
+_COUNTRY_BY_NAME = {
+    normalise_text(name): code for code, names in COUNTRY_NAMES.items() for name in names
+}
+
+
+def country_from_name(value) -> str:
+    """A country as an address book writes it → ISO code; '' when not recognised."""
+    text = _text(value, "country")
+    if not text:
+        return ""
+    if _COUNTRY.fullmatch(text):
+        return text.upper()
+    return _COUNTRY_BY_NAME.get(normalise_text(text), "")
+
+
+def parse_url(value, what: str = "profile_url") -> str:
+    """A profile or web address: http(s) URL or a bare `www.`/`linkedin.com/...`; '' if empty."""
+    text = _text(value, what)
+    if not text:
+        return ""
+    if any(ch.isspace() for ch in text) or "." not in text:
+        raise ValueError(f"{what} does not look like a web address: {_show(text)}")
+    if "://" not in text:
+        text = "https://" + text
+    elif not text.lower().startswith(("http://", "https://")):
+        raise ValueError(f"{what} should be an http(s) address, got {_show(text)}")
+    return text
+
+
+def normalise_url(url: str | None) -> str:
+    """The identity of a profile URL: no scheme, no www., no query, no trailing slash, casefolded.
+
+    https://www.linkedin.com/in/Giulia-Conti/ and linkedin.com/in/giulia-conti are one.
+    """
+    if not url:
+        return ""
+    text = url.strip().casefold()
+    text = re.sub(r"^[a-z][a-z0-9+.\-]*://", "", text)
+    text = text.split("#", 1)[0].split("?", 1)[0]
+    text = re.sub(r"^(www\.|[a-z]{2}\.)(?=linkedin\.com)", "", text)
+    text = text.removeprefix("www.")
+    return text.rstrip("/")
+
+
+LABEL_SEPARATOR = " ::: "
+
+
+def parse_labels(value, what: str = "labels") -> str:
+    """Labels as Google writes them, `A ::: B`, cleaned; system groups (`* myContacts`) dropped."""
+    if isinstance(value, (list, tuple)):
+        parts = [_text(v, what) for v in value]
+    else:
+        parts = _text(value, what).split(":::")
+    seen = []
+    for part in parts:
+        part = " ".join(part.split())
+        if part and not part.startswith("*") and part not in seen:
+            seen.append(part)
+    return LABEL_SEPARATOR.join(seen)

@@ -1,5 +1,11 @@
 """Read a contacts file (YAML or CSV) into ContactRecords, or refuse the whole file.
 
+LinkedIn Connections.csv, Google Contacts CSV and vCard are read by matcher.contacts.formats
+through the same checks; `read_contacts` picks the format from `fmt`, else from the content
+(BEGIN:VCARD, a `Notes:` preamble or First Name+Last Name header, Google's headers), else
+from the extension (.yaml/.yml, .csv, .vcf). YAML and CSV also take profile_url,
+anniversary, labels and connected_on; birthday and anniversary may be --MM-DD (no year).
+
 YAML is a list of mappings, one per contact, with the keys of PRODUCT.md:
 
     - name: Giulia Conti
@@ -46,12 +52,14 @@ from matcher.errors import InputFileError
 CONTACT_KEYS = (
     "name", "email", "kind", "company", "role", "country", "language", "channel", "notes",
     "cadence_days", "do_not_contact", "birthday", "projects",
+    "profile_url", "anniversary", "labels", "connected_on",
 )
 PROJECT_KEYS = ("text", "since", "until")
 CSV_PROJECT_COLUMNS = ("project", "project_since", "project_until")
 CSV_COLUMNS = CONTACT_KEYS + CSV_PROJECT_COLUMNS
 PROJECT_SEPARATOR = " | "
-FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".vcf": "vcard", ".vcard": "vcard"}
+FORMAT_NAMES = ("yaml", "csv", "linkedin", "google", "vcard")
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 
@@ -72,17 +80,44 @@ Fields = list[tuple[str, Any, int | None]]
 
 
 def read_contacts(path: str | Path, fmt: str | None = None) -> list[ContactRecord]:
-    """Every contact in the file, or InputFileError naming the file and line of the first problem."""
+    """Every contact in the file, or InputFileError naming the file and line of the first problem.
+
+    fmt is one of FORMAT_NAMES (yaml, csv, linkedin, google, vcard); without it the format
+    comes from the content (see detect_format), and a .yaml/.yml file is YAML.
+    """
+    from matcher.contacts import formats
+
     path = Path(path)
-    fmt = (fmt or FORMATS.get(path.suffix.lower(), "")).lower()
+    fmt = (fmt or "").lower()
     if fmt == "yml":
         fmt = "yaml"
-    if fmt not in ("yaml", "csv"):
+    if fmt and fmt not in FORMAT_NAMES:
         raise InputFileError(
-            path, f"unknown contacts format {path.suffix or fmt!r}: use .yaml, .yml or .csv"
+            path, f"unknown contacts format {fmt!r}: use one of {', '.join(FORMAT_NAMES)}"
         )
+    by_suffix = FORMATS.get(path.suffix.lower(), "")
+    if not fmt and by_suffix == "yaml":
+        fmt = "yaml"
     text = _read_text(path)
-    return parse_yaml(text, path) if fmt == "yaml" else parse_csv(text, path)
+    if not fmt:
+        fmt = detect_format(text) or by_suffix
+    if not fmt:
+        raise InputFileError(
+            path, f"unknown contacts format {path.suffix or path.name!r}: use .yaml, .yml, "
+            ".csv (plain, LinkedIn Connections.csv or Google Contacts) or .vcf, or --format",
+        )
+    parse = {
+        "yaml": parse_yaml, "csv": parse_csv, "linkedin": formats.parse_linkedin,
+        "google": formats.parse_google, "vcard": formats.parse_vcard,
+    }[fmt]
+    return parse(text, path)
+
+
+def detect_format(text: str) -> str | None:
+    """vcard, linkedin or google when the content says so; None when it does not."""
+    from matcher.contacts import formats
+
+    return formats.detect(text)
 
 
 def _read_text(path: Path) -> str:
@@ -307,7 +342,12 @@ _PARSERS = {
     "notes": lambda v: F.parse_text(v, "notes"),
     "cadence_days": F.parse_cadence,
     "do_not_contact": lambda v: F.parse_bool(v, "do_not_contact"),
-    "birthday": lambda v: F.parse_date(v, "birthday"),
+    "birthday": lambda v: F.parse_occasion_date(v, "birthday"),
+    "profile_url": F.parse_url,
+    "anniversary": lambda v: F.parse_occasion_date(v, "anniversary"),
+    "labels": F.parse_labels,
+    "connected_on": lambda v: (F.parse_date(v, "connected_on") if not isinstance(v, str)
+                               else F.parse_day_month_year(v, "connected_on")),
 }
 
 
@@ -364,7 +404,8 @@ def _records(contacts: list[tuple[Fields, int]], path) -> list[ContactRecord]:
             record = _record(fields, line)
         except _Invalid as exc:
             raise InputFileError(path, exc.message, line=exc.line) from None
-        key = (record.email or "").casefold() or F.normalise_text(record.name)
+        key = ((record.email or "").casefold() or F.normalise_url(record.profile_url)
+               or F.normalise_text(record.name))
         if key in seen:
             raise InputFileError(
                 path, f"{record.name} appears twice (also at line {seen[key]})", line=line

@@ -30,9 +30,15 @@ class ContactRecord:
     notes: str = ""
     cadence_days: int | None = None
     do_not_contact: bool = False
-    birthday: date | None = None
+    birthday: date | None = None  # without a year: stored in fields.NO_YEAR (1904)
     projects: list[ProjectRecord] = field(default_factory=list)
+    profile_url: str = ""  # LinkedIn (or other) profile: an identity for merging
+    anniversary: date | None = None  # wedding or other anniversary (vCard, Google events)
+    labels: str = ""  # address-book labels/groups/categories joined with " ::: "
+    connected_on: date | None = None  # LinkedIn `Connected On`
 
 
 # The text fields, in the order a file or a listing shows them.
 TEXT_FIELDS = ("kind", "company", "role", "country", "language", "channel", "notes")
+# Fields the richer imports bring (LinkedIn, Google, vCard); also accepted in YAML/CSV.
+EXTRA_FIELDS = ("profile_url", "anniversary", "labels", "connected_on")

@@ -1,35 +1,76 @@
 """Contacts in the database: import with merge, find, list, add, edit, remove.
 
 The merge rule on re-import: a record is the same person as a stored contact with the same
-email (case-insensitive); else with the same normalised name, unless both have an email and
-the emails differ (two Marco Rossi are two people). Re-importing never deletes anything.
+email (case-insensitive); else with the same profile URL (scheme, www., query and trailing
+slash ignored); else with the same normalised name, unless both have an email and the
+emails differ, or both have a profile URL and the URLs differ (two Marco Rossi are two
+people). Re-importing never deletes anything.
+
+Job changes: when a re-import gives a stored contact a different company (accents and case
+ignored) or a different role, where the stored one was not empty, a JobChange is recorded
+dated with the import's as-of day, and the contact's current projects that the file does not
+list are flagged `needs_review` (they may have ended with the old job; confirming a project
+clears the flag). A new company given without a role clears the old role (it belonged to
+the old job).
+
+`import_contacts(..., dry_run=True)` does the same work in a transaction that is rolled
+back: the report says what would change, nothing is stored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from matcher.contacts import fields as F
-from matcher.contacts.records import TEXT_FIELDS, ContactRecord, ProjectRecord
+from matcher.contacts.records import EXTRA_FIELDS, TEXT_FIELDS, ContactRecord, ProjectRecord
 from matcher.errors import MatcherError, NotFound
-from matcher.models import Contact, Project
+from matcher.models import Contact, JobChange, Project
 
 EDITABLE = (
     "name", "email", *TEXT_FIELDS, "cadence_days", "do_not_contact", "birthday",
-    "snoozed_until",
+    "snoozed_until", *EXTRA_FIELDS,
 )
 _CANDIDATES = 5
 
 
 @dataclass
+class JobChangeInfo:
+    """A job change seen on import, as plain data (usable after the session closes)."""
+
+    contact_id: int | None
+    contact: str
+    date: date
+    old_company: str
+    old_role: str
+    new_company: str
+    new_role: str
+    projects_flagged: list[int] = field(default_factory=list)  # project ids now needs_review
+
+    def describe(self) -> str:
+        return (f"{self.contact}: {_job(self.old_role, self.old_company)} → "
+                f"{_job(self.new_role, self.new_company)}")
+
+
+def _job(role: str, company: str) -> str:
+    if role and company:
+        return f"{role} at {company}"
+    return role or company or "?"
+
+
+@dataclass
 class ImportReport:
+    """Counts, and (not part of equality) what changed, line by line, and the job changes."""
+
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    changes: list[str] = field(default_factory=list, compare=False)
+    job_changes: list[JobChangeInfo] = field(default_factory=list, compare=False)
+    dry_run: bool = field(default=False, compare=False)
 
 
 # --- import -----------------------------------------------------------------------------
@@ -39,6 +80,7 @@ class _Index:
 
     def __init__(self, contacts: list[Contact]):
         self.by_email: dict[str, Contact] = {}
+        self.by_url: dict[str, Contact] = {}
         self.by_name: dict[str, list[Contact]] = {}
         for contact in contacts:
             self.add(contact)
@@ -46,6 +88,8 @@ class _Index:
     def add(self, contact: Contact) -> None:
         if contact.email:
             self.by_email.setdefault(contact.email.casefold(), contact)
+        if contact.profile_url:
+            self.by_url.setdefault(F.normalise_url(contact.profile_url), contact)
         same = self.by_name.setdefault(F.normalise_text(contact.name), [])
         if contact not in same:
             same.append(contact)
@@ -53,9 +97,13 @@ class _Index:
     def match(self, record: ContactRecord) -> Contact | None:
         if record.email and record.email.casefold() in self.by_email:
             return self.by_email[record.email.casefold()]
+        url = F.normalise_url(record.profile_url)
+        if url and url in self.by_url:
+            return self.by_url[url]
         same = [
             c for c in self.by_name.get(F.normalise_text(record.name), [])
             if not (record.email and c.email)  # both have emails, and they differ
+            and not (url and c.profile_url)  # both have profile URLs, and they differ
         ]
         if len(same) > 1:
             ids = ", ".join(f"#{c.id}" for c in same[:_CANDIDATES])
@@ -66,25 +114,96 @@ class _Index:
         return same[0] if same else None
 
 
-def import_contacts(db, records: list[ContactRecord], as_of: date) -> ImportReport:
-    """Store the records in one transaction, merging with the contacts already stored."""
-    report = ImportReport()
-    with db.session() as session:
-        stored = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
-        index = _Index(list(stored))
-        for record in records:
-            contact = index.match(record)
-            if contact is None:
-                contact = _new_contact(record, as_of)
-                session.add(contact)
-                report.added += 1
-            elif _merge(contact, record, as_of):
+def import_contacts(db, records: list[ContactRecord], as_of: date, *,
+                    dry_run: bool = False) -> ImportReport:
+    """Store the records in one transaction, merging with the contacts already stored.
+
+    With dry_run the same work is done and rolled back: the report (counts, `changes`
+    lines, `job_changes`) says what the import would do, and nothing is stored.
+    """
+    report = ImportReport(dry_run=dry_run)
+    with db.sessions() as session:
+        try:
+            _import(session, records, as_of, report)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return report
+
+
+def _import(session: Session, records: list[ContactRecord], as_of: date,
+            report: ImportReport) -> None:
+    stored = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
+    index = _Index(list(stored))
+    for record in records:
+        contact = index.match(record)
+        if contact is None:
+            contact = _new_contact(record, as_of)
+            session.add(contact)
+            report.added += 1
+            report.changes.append(f"add {_who(record)}")
+            session.flush()
+        else:
+            job = _job_change(contact, record, as_of)
+            if job is not None:
+                session.add(job)
+            changed = _merge(contact, record, as_of)
+            if job is not None and (contact.role or "") != job.new_role:
+                # a new company given without a role: the old role belonged to the old job
+                changed.append(f"role {_shown(contact.role)} → (empty)")
+                contact.role = job.new_role
+            if changed:
                 report.updated += 1
+                report.changes.append(f"update {contact.name} (#{contact.id}): {'; '.join(changed)}")
             else:
                 report.unchanged += 1
             session.flush()
-            index.add(contact)
-    return report
+            if job is not None:
+                report.job_changes.append(JobChangeInfo(
+                    contact_id=contact.id, contact=contact.name, date=job.date,
+                    old_company=job.old_company, old_role=job.old_role,
+                    new_company=job.new_company, new_role=job.new_role,
+                    projects_flagged=[p.id for p in contact.projects if p.needs_review],
+                ))
+                report.changes.append(f"job change {report.job_changes[-1].describe()}")
+        index.add(contact)
+
+
+def _who(record: ContactRecord) -> str:
+    job = _job(record.role, record.company) if (record.role or record.company) else ""
+    return record.name + (f" ({job})" if job else "")
+
+
+def _job_change(contact: Contact, record: ContactRecord, as_of: date) -> JobChange | None:
+    """A JobChange if the record shows a new company or role; flags the projects for review.
+
+    Called before the merge, so the contact still has the old job. Only a change from a
+    known company/role counts: filling in an empty one is not a job change.
+    """
+    old_company, old_role = contact.company or "", contact.role or ""
+    new_company = record.company or old_company
+    new_company_seen = bool(
+        record.company and old_company
+        and F.normalise_text(record.company) != F.normalise_text(old_company)
+    )
+    new_role = record.role or ("" if new_company_seen else old_role)
+    new_role_seen = bool(
+        record.role and old_role and F.normalise_text(record.role) != F.normalise_text(old_role)
+    )
+    if not (new_company_seen or new_role_seen):
+        return None
+    listed = {F.normalise_project(p.text) for p in record.projects}
+    for project in contact.projects:
+        if project.is_current(as_of) and F.normalise_project(project.text) not in listed:
+            project.needs_review = True
+    return JobChange(
+        contact_id=contact.id, date=as_of, old_company=old_company, old_role=old_role,
+        new_company=new_company, new_role=new_role,
+    )
 
 
 def _new_contact(record: ContactRecord, as_of: date) -> Contact:
@@ -96,6 +215,7 @@ def _new_contact(record: ContactRecord, as_of: date) -> Contact:
         birthday=record.birthday,
         created_on=as_of,
         **{name: getattr(record, name) for name in TEXT_FIELDS},
+        **{name: getattr(record, name) for name in EXTRA_FIELDS},
     )
     contact.projects = [
         Project(text=p.text, since=p.since, until=p.until, confirmed_on=as_of)
@@ -104,30 +224,44 @@ def _new_contact(record: ContactRecord, as_of: date) -> Contact:
     return contact
 
 
-def _merge(contact: Contact, record: ContactRecord, as_of: date) -> bool:
-    """Fill/replace what the record gives; True if anything but a confirmation changed.
+def _merge(contact: Contact, record: ContactRecord, as_of: date) -> list[str]:
+    """Fill/replace what the record gives; what changed (empty if only confirmations).
 
     do_not_contact is only ever switched on by an import: switching it off is a decision
     for `contacts edit`, never a side effect of an old spreadsheet.
     """
-    changed = False
+    changed: list[str] = []
     given = {
         "name": record.name,
         "email": record.email,
         "cadence_days": record.cadence_days,
         "birthday": record.birthday,
         **{name: getattr(record, name) for name in TEXT_FIELDS},
+        **{name: getattr(record, name) for name in EXTRA_FIELDS},
     }
     if record.do_not_contact:
         given["do_not_contact"] = True
     for name, value in given.items():
-        if value in (None, "") or getattr(contact, name) == value:
+        old = getattr(contact, name)
+        if value in (None, "") or old == value:
             continue
+        if name == "profile_url" and F.normalise_url(old) == F.normalise_url(value):
+            continue  # the same profile written another way
         setattr(contact, name, value)
-        changed = True
+        changed.append(f"{name} {_shown(old)} → {_shown(value)}")
     for project in record.projects:
-        changed |= _confirm_project(contact, project, as_of)
+        if _confirm_project(contact, project, as_of):
+            changed.append(f"project {project.text!r}")
     return changed
+
+
+def _shown(value) -> str:
+    if value in (None, ""):
+        return "(empty)"
+    if isinstance(value, date):
+        return F.show_day(value)
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _confirm_project(contact: Contact, record: ProjectRecord, as_of: date,
@@ -137,6 +271,7 @@ def _confirm_project(contact: Contact, record: ProjectRecord, as_of: date,
     for project in contact.projects:
         if F.normalise_project(project.text) == key:
             project.confirmed_on = as_of
+            project.needs_review = False
             changed = False
             if keep_dates:
                 return changed
@@ -217,7 +352,11 @@ def _check(record: ContactRecord) -> ContactRecord:
         country = F.parse_country(record.country)
         language = F.parse_language(record.language)
         kind = F.parse_kind(record.kind)
-        birthday = F.parse_date(record.birthday, "birthday")
+        birthday = F.parse_occasion_date(record.birthday, "birthday")
+        profile_url = F.parse_url(record.profile_url)
+        anniversary = F.parse_occasion_date(record.anniversary, "anniversary")
+        labels = F.parse_labels(record.labels)
+        connected_on = F.parse_date(record.connected_on, "connected_on")
         for p in record.projects:
             if not (p.text or "").strip():
                 raise ValueError("a project needs a text")
@@ -230,7 +369,8 @@ def _check(record: ContactRecord) -> ContactRecord:
         role=F.parse_text(record.role), country=country, language=language,
         channel=F.parse_text(record.channel), notes=F.parse_text(record.notes),
         cadence_days=cadence, do_not_contact=bool(record.do_not_contact), birthday=birthday,
-        projects=list(record.projects),
+        projects=list(record.projects), profile_url=profile_url, anniversary=anniversary,
+        labels=labels, connected_on=connected_on,
     )
 
 
@@ -272,8 +412,12 @@ _EDIT_PARSERS = {
     "notes": lambda v: F.parse_text(v, "notes"),
     "cadence_days": F.parse_cadence,
     "do_not_contact": lambda v: F.parse_bool(v, "do_not_contact"),
-    "birthday": lambda v: F.parse_date(v, "birthday"),
+    "birthday": lambda v: F.parse_occasion_date(v, "birthday"),
     "snoozed_until": lambda v: F.parse_date(v, "snoozed_until"),
+    "profile_url": F.parse_url,
+    "anniversary": lambda v: F.parse_occasion_date(v, "anniversary"),
+    "labels": F.parse_labels,
+    "connected_on": lambda v: F.parse_date(v, "connected_on"),
 }
 
 
@@ -363,8 +507,15 @@ def contact_to_dict(contact: Contact) -> dict:
         "cadence_days": contact.cadence_days,
         "do_not_contact": bool(contact.do_not_contact),
         "snoozed_until": _day(contact.snoozed_until),
-        "birthday": _day(contact.birthday),
+        "birthday": F.show_day(contact.birthday),
         "created_on": _day(contact.created_on),
+        "profile_url": contact.profile_url or "",
+        "anniversary": F.show_day(contact.anniversary),
+        "labels": contact.labels or "",
+        "connected_on": _day(contact.connected_on),
+        # ids of projects flagged by a job change ("still current?"); kept out of the
+        # project objects so their keys stay as they were
+        "projects_to_review": [p.id for p in contact.projects if p.needs_review],
         "projects": [
             {
                 "id": p.id,

@@ -95,7 +95,14 @@ class ProjectMatcher(BaseEstimator):
 
     def fit(self, articles, y=None):
         """Learn vocabulary and IDF from the articles (title + text); returns self."""
-        documents = self._article_documents(articles)
+        self._fit(self._article_documents(articles))
+        return self
+
+    def fit_transform(self, articles, y=None) -> sp.csr_matrix:
+        """fit, then transform_articles, analysing each article once (analysis is the slow part)."""
+        return self._fit(self._article_documents(articles)).tocsr()
+
+    def _fit(self, documents):
         if not documents:
             raise ValueError("ProjectMatcher.fit needs at least one article")
         max_df = self.max_df
@@ -111,15 +118,15 @@ class ProjectMatcher(BaseEstimator):
             norm="l2",
         )
         try:
-            self.vectorizer_.fit(documents)
+            matrix = self.vectorizer_.fit_transform(documents)
         except ValueError:
             # Only stop words, or pruning removed everything: retry keeping every term.
             self.vectorizer_.set_params(max_df=1.0, min_df=1)
-            self.vectorizer_.fit(documents)
+            matrix = self.vectorizer_.fit_transform(documents)
         self.idf_ = self.vectorizer_.idf_
         self.terms_ = self.vectorizer_.get_feature_names_out()
         self.is_word_ = np.char.find(self.terms_.astype(str), " ") < 0
-        return self
+        return matrix
 
     @property
     def vocabulary_(self) -> dict[str, int]:
