@@ -40,10 +40,10 @@ class ThrottleSettings:
     )
     no_reply_limit: int = 3          # touches in a row without reply before the cadence doubles
     freshness_days: int = 14
-    min_score: float = 0.12          # the matcher's threshold: better nothing than irrelevant
+    min_score: float = 0.20          # the matcher's threshold: better nothing than irrelevant
     daily_cap: int = 5
     weekly_send_cap: int = 0         # 0 = off
-    near_duplicate: float = 0.6      # article-to-article similarity that makes two one story
+    near_duplicate: float = 0.45     # article-to-article similarity that makes two one story
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,10 @@ url = ""             # a SQLAlchemy URL; empty = matcher.db in this folder ($MAT
 cadence_days = 30    # least days between two touches with one person
 no_reply_limit = 3   # after this many touches in a row with no reply, the cadence doubles
 freshness_days = 14  # only articles published within these days are proposed
-min_score = 0.12     # the matcher's threshold: better nothing than something irrelevant
+min_score = 0.20     # the matcher's threshold: better nothing than something irrelevant
 daily_cap = 5        # new suggestions per day, across everyone
 weekly_send_cap = 0  # sends per week across everyone; 0 = off
-near_duplicate = 0.6 # similarity at which two articles are the same story
+near_duplicate = 0.45# similarity at which two articles are the same story
 
 [throttle.cadence_by_kind]
 colleague = 21
