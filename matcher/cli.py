@@ -128,6 +128,10 @@ def demo(keep, data_dir):
                   f"{r.articles_new} new articles; {len(r.suggestions_new)} suggestions "
                   f"in {r.seconds:.2f}s")
     print_suggestions(result.suggestions)
+    if result.suggestions:
+        first = result.suggestions[0]
+        console.print(f"\ndraft for {clean(first['contact'], single_line=True)}:", style="dim")
+        console.print(clean(first["draft"]), soft_wrap=True)
     console.print(f"\nTry: matcher --home {result.home} review --as-of {d(result.as_of)}"
                   if keep else "\nKeep the demo home with: matcher demo --keep DIR")
 
@@ -457,14 +461,16 @@ def run(home, quiet, as_json, as_of):
 # --- suggestions -----------------------------------------------------------------------
 
 def print_suggestions(rows: list[dict]) -> None:
+    """Two lines a suggestion: who and what, then why and where (fits an 80-column terminal)."""
     if not rows:
         console.print("no suggestions")
         return
-    table = Table("id", "date", "contact", "article", "score", "matching", "status")
     for r in rows:
-        table.add_row(str(r["id"]), r["created_on"], short(r["contact"], 22), short(r["article_title"], 50),
-                      f"{r['score']:.2f}", short(", ".join(r["reasons"]), 40), r["status"])
-    console.print(table)
+        console.print(f"[bold]{r['id']:>4}[/bold]  {short(r['contact'], 22):<22} {r['score']:.2f}  "
+                      f"{short(r['article_title'], 200)}", soft_wrap=True)
+        details = [f"{r['status']} since {r['decided_on'] or r['created_on']}", r["published"] or "",
+                   short(r["feed"], 30), "matching: " + short(", ".join(r["reasons"]), 60)]
+        console.print("      " + " · ".join(x for x in details if x), style="dim", soft_wrap=True)
 
 
 @main.command()
