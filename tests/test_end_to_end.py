@@ -155,8 +155,10 @@ def feed_for(day: dt.date, base: str, topics: list[str], title: str) -> bytes:
 
 
 @pytest.fixture
-def world(tmp_path, feed_server):
+def world(tmp_path, feed_server, db_url, monkeypatch):
+    """A home whose database is `db_url` (a SQLite file, or PostgreSQL when available)."""
     home = tmp_path / "home"
+    monkeypatch.setenv("MATCHER_DB", db_url)
     runner = CliRunner()
 
     def cli(*args, ok=True, input=None):
@@ -173,16 +175,19 @@ def world(tmp_path, feed_server):
     return home, cli, base, contacts
 
 
+@pytest.fixture
+def engine(world, db_url):
+    engine = create_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
 def serve_day(server: FeedServer, day: dt.date, base: str):
     server.set("/business.xml", feed_for(day, base, ["coffee", "cfo", "solar", "sport"], "Business Daily"))
     server.set("/tech.xml", feed_for(day, base, ["cloud", "ai", "ports", "cinema"], "Tech Daily"))
 
 
-def engine_of(home):
-    return create_engine(f"sqlite:///{home / 'matcher.db'}")
-
-
-def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server):
+def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engine):
     home, cli, base, _ = world
     cli("feeds", "add", feed_server.url("/business.xml"), "--category", "Business")
     cli("feeds", "add", feed_server.url("/tech.xml"), "--category", "Tech")
@@ -207,7 +212,7 @@ def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server):
                 if s["contact"] == "Dario Legge":
                     cli("log", "Dario", "reply", "--as-of", day.isoformat())
 
-    with Session(engine_of(home)) as session:
+    with Session(engine) as session:
         suggestions = session.scalars(select(Suggestion).order_by(Suggestion.created_on, Suggestion.id)).all()
         by_contact: dict[str, list[Suggestion]] = {}
         for s in suggestions:
@@ -280,14 +285,14 @@ def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server):
     assert top == sorted(top, key=lambda r: -r["score"])
 
 
-def test_second_night_with_nothing_new_gets_304s_and_adds_nothing(world, feed_server):
+def test_second_night_with_nothing_new_gets_304s_and_adds_nothing(world, feed_server, engine):
     home, cli, base, _ = world
     cli("feeds", "add", feed_server.url("/business.xml"))
     cli("feeds", "add", feed_server.url("/tech.xml"))
     serve_day(feed_server, START, base)
     first = json.loads(cli("run", "--as-of", START.isoformat(), "--json").stdout)[0]
     assert first["articles_new"] > 0
-    with Session(engine_of(home)) as session:
+    with Session(engine) as session:
         articles = session.scalar(select(Article.id).order_by(Article.id.desc()).limit(1))
         count = session.query(Suggestion).count()
     second = json.loads(cli("run", "--as-of", START.isoformat(), "--json").stdout)[0]
@@ -296,12 +301,12 @@ def test_second_night_with_nothing_new_gets_304s_and_adds_nothing(world, feed_se
     for path in ("/business.xml", "/tech.xml"):
         last = feed_server.requests_for(path)[-1]
         assert last.status == 304 and "If-None-Match" in last.headers
-    with Session(engine_of(home)) as session:
+    with Session(engine) as session:
         assert session.scalar(select(Article.id).order_by(Article.id.desc()).limit(1)) == articles
         assert session.query(Suggestion).count() == count
 
 
-def test_bad_input_gets_one_line_and_loses_nothing(world, feed_server, tmp_path):
+def test_bad_input_gets_one_line_and_loses_nothing(world, feed_server, tmp_path, engine):
     home, cli, base, contacts = world
     cli("feeds", "add", feed_server.url("/business.xml"))
     serve_day(feed_server, START, base)
@@ -340,7 +345,7 @@ def test_bad_input_gets_one_line_and_loses_nothing(world, feed_server, tmp_path)
     assert "New Person" not in names and "Anna Caffè" in names and len(names) == 8
 
 
-def test_terminal_escapes_from_a_feed_are_printed_harmlessly(world, feed_server):
+def test_terminal_escapes_from_a_feed_are_printed_harmlessly(world, feed_server, engine):
     home, cli, base, _ = world
     day = START
     item = article_items("coffee", day, 1, base)
@@ -356,6 +361,6 @@ def test_terminal_escapes_from_a_feed_are_printed_harmlessly(world, feed_server)
     assert "\x1b" not in listed.output
     # the review decides: sent records a touch dated the as-of day
     cli("review", "--as-of", day.isoformat(), input="s\n")
-    with Session(engine_of(home)) as session:
+    with Session(engine) as session:
         touch = session.scalars(select(Touch)).one()
         assert (touch.kind, touch.date) == ("article", day)
