@@ -122,7 +122,7 @@ def review(
     for s in list_suggestions(session, "pending"):
         console.print(card(s))
         while True:
-            console.print(KEYS, style="dim")
+            console.print(KEYS, style="dim", markup=False)
             key = (read_key() or "").lower()
             if key == "s":
                 mark(session, s.id, "sent", today)

@@ -165,7 +165,7 @@ def project_phrase(text: str, limit: int = 70) -> str:
     sentence = text.strip().split(". ")[0].rstrip(". ")
     if len(sentence) > limit:
         sentence = sentence[:limit].rsplit(" ", 1)[0] + "…"
-    return f"«{sentence[:1].lower()}{sentence[1:]}»"
+    return f"{sentence[:1].lower()}{sentence[1:]}"
 
 
 def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestReport:
