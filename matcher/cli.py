@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from matcher import __version__
@@ -62,9 +63,16 @@ def home_command(func):
     return wrapper
 
 
+def safe(text, width: int | None = None, single_line: bool = True) -> str:
+    """Untrusted text made harmless for the terminal: no control sequences, no rich markup."""
+    text = clean(str(text or ""), single_line=single_line)
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return escape(text)
+
+
 def short(text: str, width: int) -> str:
-    text = clean(text, single_line=True)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return safe(text, width)
 
 
 def d(day) -> str:
@@ -130,8 +138,8 @@ def demo(keep, data_dir):
     print_suggestions(result.suggestions)
     if result.suggestions:
         first = result.suggestions[0]
-        console.print(f"\ndraft for {clean(first['contact'], single_line=True)}:", style="dim")
-        console.print(clean(first["draft"]), soft_wrap=True)
+        console.print(f"\ndraft for {safe(first['contact'])}:", style="dim")
+        console.print(safe(first["draft"], single_line=False), soft_wrap=True)
     console.print(f"\nTry: matcher --home {result.home} review --as-of {d(result.as_of)}"
                   if keep else "\nKeep the demo home with: matcher demo --keep DIR")
 
@@ -341,11 +349,11 @@ def contacts_show(home, contact, as_json, as_of):
         if key in ("projects", "touches"):
             continue
         if value not in (None, "", False):
-            console.print(f"[dim]{key:>22}[/dim]  {clean(str(value), single_line=True)}")
+            console.print(f"[dim]{key:>22}[/dim]  {safe(value)}")
     console.print("[bold]projects[/bold]")
     for p in row["projects"]:
         span = f"{p['since'] or '…'} → {p['until'] or 'now'}"
-        console.print(f"  [{p['id']}] {clean(p['text'], single_line=True)}  [dim]{span}[/dim]")
+        console.print(f"  \\[{p['id']}] {safe(p['text'])}  [dim]{span}[/dim]")
     console.print("[bold]touches[/bold]")
     for t in row["touches"] or [{"date": "", "kind": "none yet", "direction": "", "note": ""}]:
         console.print(f"  {t['date']} {t['kind']} {t['direction']} {short(t['note'], 60)}")
@@ -468,7 +476,8 @@ def print_suggestions(rows: list[dict]) -> None:
     for r in rows:
         console.print(f"[bold]{r['id']:>4}[/bold]  {short(r['contact'], 22):<22} {r['score']:.2f}  "
                       f"{short(r['article_title'], 200)}", soft_wrap=True)
-        details = [f"{r['status']} since {r['decided_on'] or r['created_on']}", r["published"] or "",
+        when = f"pending since {r['created_on']}" if r["status"] == "pending" else f"{r['status']} on {r['decided_on']}"
+        details = [when, r["published"] or "",
                    short(r["feed"], 30), "matching: " + short(", ".join(r["reasons"]), 60)]
         console.print("      " + " · ".join(x for x in details if x), style="dim", soft_wrap=True)
 
@@ -547,9 +556,9 @@ def top(home, contact, limit, as_json, as_of):
     if as_json:
         return print_json(data)
     if not data:
-        console.print(f"nothing fresh matches {clean(name, single_line=True)}")
+        console.print(f"nothing fresh matches {safe(name)}")
         return
-    table = Table("score", "date", "title", "matching", title=clean(name, single_line=True))
+    table = Table("score", "date", "title", "matching", title=safe(name))
     for r in data:
         table.add_row(f"{r['score']:.2f}", r["published"] or "", short(r["title"], 60), short(", ".join(r["reasons"]), 45))
     console.print(table)
@@ -604,5 +613,5 @@ def log_touch(home, contact, kind, note, as_of):
         add_touch(session, c, kind, as_of, note)
         click.echo(f"logged {kind} with {clean(c.name, single_line=True)} on {d(as_of)}")
     if kind == "ask" and asked and gives < 2:
-        err_console.print(f"warning: only {gives} give(s) since your last ask to {clean(c.name, single_line=True)}: "
+        err_console.print(f"warning: only {gives} give(s) since your last ask to {safe(c.name)}: "
                           "give before you ask again")
