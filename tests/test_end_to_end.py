@@ -142,16 +142,30 @@ def article_items(topic: str, day: dt.date, n: int, base: str) -> dict:
     }
 
 
-def feed_for(day: dt.date, base: str, topics: list[str], title: str) -> bytes:
-    """A feed as it looks on `day`: one article per topic per two days, the last 20 days."""
+def items_for(day: dt.date, base: str, topics: list[str]) -> list[dict]:
+    """A feed's items as it looks on `day`: one article per topic every two days, 20 days back."""
     items = []
     for back in range(0, 20, 2):
         published = day - dt.timedelta(days=back)
-        if published < START - dt.timedelta(days=20):
-            continue
         n = (published - START).days + 40
         items += [article_items(t, published, n, base) for t in topics]
-    return rss(title, items, link=base)
+    return items
+
+
+def page_for(item: dict) -> bytes:
+    """The article's web page: the text between navigation, a sidebar and comments."""
+    return (
+        "<!doctype html><html><head><title>" + item["title"] + "</title></head><body>"
+        "<nav><a href='/'>Home</a> | <a href='/business'>Business</a> | <a href='/sport'>Sport</a></nav>"
+        "<aside><h3>Most read</h3><ul><li>Football derby ends in a draw</li><li>Film festival prizes</li></ul></aside>"
+        f"<article><h1>{item['title']}</h1>{item['content']}"
+        "<p>Our correspondents followed the story through the week and spoke to several people "
+        "involved, who asked not to be named because the talks are still going on.</p>"
+        "<p>The next update is expected after the meeting of the board at the end of the month, "
+        "when the final figures will be published.</p></article>"
+        "<section class='comments'><h3>Comments</h3><p>First! Great article.</p></section>"
+        "<footer>Copyright Example News. All rights reserved.</footer></body></html>"
+    ).encode("utf-8")
 
 
 @pytest.fixture
@@ -183,8 +197,13 @@ def engine(world, db_url):
 
 
 def serve_day(server: FeedServer, day: dt.date, base: str):
-    server.set("/business.xml", feed_for(day, base, ["coffee", "cfo", "solar", "sport"], "Business Daily"))
-    server.set("/tech.xml", feed_for(day, base, ["cloud", "ai", "ports", "cinema"], "Tech Daily"))
+    """Business Daily carries full text; Tech Daily only a title and a link to the page."""
+    server.set("/business.xml", rss("Business Daily", items_for(day, base, ["coffee", "cfo", "solar", "sport"]), link=base))
+    tech = items_for(day, base, ["cloud", "ai", "ports", "cinema"])
+    for item in tech:
+        server.set(f"/articles/{item['guid']}.html", page_for(item), "text/html; charset=utf-8")
+    teasers = [{**item, "content": None, "summary": item["title"]} for item in tech]
+    server.set("/tech.xml", rss("Tech Daily", teasers, link=base))
 
 
 def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engine):
@@ -195,8 +214,9 @@ def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engi
     pending_per_day = []
     for day in days:
         serve_day(feed_server, day, base)
-        out = cli("run", "--as-of", day.isoformat(), "--json")
-        assert json.loads(out.stdout)[0]["feeds_failed"] == []
+        night = json.loads(cli("run", "--as-of", day.isoformat(), "--json").stdout)[0]
+        assert night["feeds_failed"] == []
+        assert night["pages_fetched"] >= 4  # Tech Daily's new articles, read from their pages
         pending = json.loads(cli("suggestions", "--json", "--as-of", day.isoformat()).stdout)
         pending_per_day.append(pending)
         # rule 3: never two pending for one person
@@ -221,6 +241,10 @@ def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engi
         # nothing at all for a contact with nothing relevant, nor for a do-not-contact
         assert "Hugo Vela" not in by_contact
         assert "Irene Chiusa" not in by_contact
+        # Tech Daily's articles got their text from the page, without the page's furniture
+        page_articles = session.scalars(select(Article).where(Article.text_source == "page")).all()
+        assert page_articles and all("Chairman" in a.text for a in page_articles)
+        assert not any("Most read" in a.text or "First!" in a.text for a in page_articles)
         # everyone with something relevant got something, and only on their topic
         topic_of = {"Anna Caffè": "coffee", "Bruno Ferri": "cfo", "Carla Nube": "cloud",
                     "Dario Legge": "ai", "Elena Sol": "solar", "Fabio Porto": "ports"}
