@@ -428,9 +428,13 @@ def test_reasons_are_readable_terms_in_both_texts(matcher):
     assert 0 < len(reasons) <= matcher.top_reasons
     profile_terms = set(analyze(text, "en"))
     article_terms = set(analyze(ARTICLES[8].title + ". " + ARTICLES[8].text, "en"))
-    assert set(reasons) <= profile_terms & article_terms
-    assert "kubernetes" in reasons
-    assert all(term.replace(" ", "").isalnum() for term in reasons)
+    shared = profile_terms & article_terms
+    for reason in reasons:
+        # a reason stands for a shared term, shown in words the article or the project uses
+        assert set(analyze(reason, "en")) & shared, reason
+        assert reason.lower() in (text + " " + ARTICLES[8].title + " " + ARTICLES[8].text).lower()
+    assert any("kubernetes" in reason.lower() for reason in reasons)
+    assert all(reason.replace(" ", "").replace("-", "").isalnum() for reason in reasons)
     assert matcher.reasons(text, ARTICLES[21]) == []
     assert len(matcher.reasons(text, ARTICLES[8], k=2)) == 2
 
@@ -506,3 +510,18 @@ def test_fit_transform_equals_fit_then_transform():
     matrix = ProjectMatcher().fit_transform(ARTICLES)
     again = ProjectMatcher().fit(ARTICLES).transform_articles(ARTICLES)
     np.testing.assert_allclose(matrix.toarray(), again.toarray(), atol=1e-6)
+
+
+def test_reasons_keep_the_words_as_written_in_italian():
+    from matcher.matching.analysis import surface_forms
+    from matcher.matching.tfidf import readable_reasons
+
+    text = "I torrefattori rinegoziano i contratti di fornitura del caffè verde con i produttori brasiliani."
+    forms = surface_forms(text, "it")
+    assert forms["caffe verde"] == "caffè verde"
+    assert forms["contratto fornitura"] == "contratti di fornitura"
+    # a phrase makes its words redundant; nothing crosses punctuation
+    shown = readable_reasons(["caffe", "caffe verde", "verde", "contratto fornitura", "produttore"],
+                             (text, "it"), "", 3)
+    assert shown == ["caffè verde", "contratti di fornitura", "produttori"]
+    assert "porto genova" not in surface_forms("Porti, a Genova il traffico cresce", "it")

@@ -8,6 +8,7 @@ lemmas, because the same few thousand words come back in every article.
 from __future__ import annotations
 
 import re
+from collections import Counter
 import unicodedata
 from functools import lru_cache
 
@@ -23,6 +24,8 @@ LEMMA_LANGUAGES = ("it", "en")
 # Below this many letters a language guess is a coin toss.
 _MIN_LETTERS_FOR_DETECTION = 12
 _MIN_CONFIDENCE = 0.5
+# The classifier's time grows with the text; the first paragraphs say the language.
+_DETECTION_CHARS = 600
 
 ITALIAN_STOP_WORDS = frozenset(
     """
@@ -77,6 +80,8 @@ NEWS_STOP_WORDS = frozenset(
 
 def fold_accents(text: str) -> str:
     """'caffè' -> 'caffe': NFKD, then drop the combining marks."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -106,7 +111,7 @@ def detect_language(text: str) -> str:
     letters = sum(ch.isalpha() for ch in text[:2000])
     if letters < _MIN_LETTERS_FOR_DETECTION:
         return ""
-    language, confidence = _identifier().classify(text[:5000])
+    language, confidence = _identifier().classify(text[:_DETECTION_CHARS])
     return language if confidence >= _MIN_CONFIDENCE else ""
 
 
@@ -149,6 +154,39 @@ def _acronym(word: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=500_000)
+def _term(word: str, language: str, shouting: bool) -> str | None:
+    """The term one word of running text counts as, or None to drop it.
+
+    Cached per (word, language, shouting): a night repeats the same few thousand words,
+    and this is where the analysis spends its time.
+    """
+    acronym = None if shouting else _acronym(word)
+    if acronym:
+        return fold_accents(acronym)
+    lower = word.lower()
+    if len(lower) < 2 or fold_accents(lower) in STOP_WORDS:
+        return None
+    if any(ch.isdigit() for ch in lower):
+        term = lower
+    else:
+        capitalised = word[0].isupper() and word[1:].islower()
+        term = _lemma(word if capitalised else lower, language)
+    if term in STOP_WORDS or len(term) < 2:
+        return None
+    return term
+
+
+def _shouting(text: str) -> bool:
+    """More capitals than small letters: an ALL-CAPS headline, where every word looks like an acronym."""
+    upper = len(_UPPER.findall(text))
+    return upper > 0 and upper > len(_LOWER.findall(text))
+
+
+_UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+_LOWER = re.compile(r"[a-zß-öø-ÿ]")
+
+
 def analyze(text: str, language: str | None = None) -> list[str]:
     """Terms of a text: lemmas without stop words, then bigrams of adjacent kept words.
 
@@ -162,10 +200,7 @@ def analyze(text: str, language: str | None = None) -> list[str]:
         return []
     if not language:
         language = detect_language(text)
-    letters = [ch for ch in text if ch.isalpha()]
-    # In an ALL-CAPS headline every word would look like an acronym.
-    shouting = bool(letters) and sum(ch.isupper() for ch in letters) > len(letters) / 2
-
+    shouting = _shouting(text)
     terms: list[str] = []
     bigrams: list[str] = []
     for segment in _SEGMENT.split(text):
@@ -173,22 +208,42 @@ def analyze(text: str, language: str | None = None) -> list[str]:
         for word in _WORD.findall(segment):
             if word.isdigit():
                 continue
-            acronym = None if shouting else _acronym(word)
-            if acronym:
-                term = fold_accents(acronym)
-            else:
-                lower = word.lower()
-                if len(lower) < 2 or fold_accents(lower) in STOP_WORDS:
-                    continue
-                if any(ch.isdigit() for ch in lower):
-                    term = lower
-                else:
-                    capitalised = word[0].isupper() and word[1:].islower()
-                    term = _lemma(word if capitalised else lower, language)
-                if term in STOP_WORDS or len(term) < 2:
-                    continue
+            term = _term(word, language, shouting)
+            if term is None:
+                continue
             terms.append(term)
             if previous is not None:
-                bigrams.append(f"{previous} {term}")
+                bigrams.append(previous + " " + term)
             previous = term
     return terms + bigrams
+
+
+_PUNCTUATION = re.compile(r"[,;:()\"“”«»]")
+
+
+def surface_forms(text: str, language: str | None = None) -> dict[str, str]:
+    """For each term of `text`, the words a person reads there, so reasons can be shown as
+    written: "caffè verde", "contratti di fornitura" rather than "caffe verde", "contratto
+    fornitura". The most frequent form wins; a bigram keeps the words it bridges.
+    """
+    if not text:
+        return {}
+    if not language:
+        language = detect_language(text)
+    shouting = _shouting(text)
+    seen: dict[str, Counter] = {}
+    for segment in _SEGMENT.split(text):
+        previous = None
+        for match in _WORD.finditer(segment):
+            word = match.group()
+            term = None if word.isdigit() else _term(word, language, shouting)
+            if term is None:
+                continue
+            seen.setdefault(term, Counter())[word if _acronym(word) else word.lower()] += 1
+            if previous is not None:
+                p_term, p_start = previous
+                span = " ".join(segment[p_start:match.end()].split())
+                if len(span) <= 40 and not _PUNCTUATION.search(span):
+                    seen.setdefault(f"{p_term} {term}", Counter())[span.lower()] += 1
+            previous = (term, match.start())
+    return {term: forms.most_common(1)[0][0] for term, forms in seen.items()}

@@ -10,6 +10,7 @@ irrelevant pairs out.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from matcher.matching.analysis import analyze, detect_language
+from matcher.matching.analysis import analyze, detect_language, surface_forms
 
 # Rows of the profile matrix multiplied at once in score_contacts: bounds the dense
 # temporary to CHUNK x n_articles floats.
@@ -58,16 +59,33 @@ class ProjectMatcher(BaseEstimator):
     min_shared_terms : a pair sharing fewer distinct words (lemmas, not bigrams) scores 0.
         A short project text that meets an article on one word only ("New Orleans" and a
         "new smartphone") can otherwise score like a real match; 1 turns the guard off.
+    expansion_docs, expansion_weight, expansion_terms : pseudo-relevance feedback for the
+        ranking (`rank_contacts`): the project vector is moved towards the centroid of its
+        `expansion_docs` best matches (Rocchio, weight `expansion_weight`, centroid cut to
+        its `expansion_terms` heaviest terms). A two-line project text misses the words
+        the news uses for the same thing; its best matches know them. 0 docs turns it off.
+    sent_weight, off_topic_weight : Rocchio feedback from the contact's decided
+        suggestions: articles sent pull the profile towards them, articles skipped as
+        off-topic push it away.
+    min_df applies only to a night of at least `MIN_DF_FROM` articles: on a small night a
+    word seen once is still a word worth matching.
     """
+
+    MIN_DF_FROM = 200
 
     def __init__(
         self,
         sublinear_tf=True,
-        min_df=1,
+        min_df=2,
         max_df=0.5,
         title_weight=2,
         top_reasons=5,
         min_shared_terms=2,
+        expansion_docs=10,
+        expansion_weight=1.0,
+        expansion_terms=60,
+        sent_weight=0.5,
+        off_topic_weight=0.5,
     ):
         self.sublinear_tf = sublinear_tf
         self.min_df = min_df
@@ -75,6 +93,11 @@ class ProjectMatcher(BaseEstimator):
         self.title_weight = title_weight
         self.top_reasons = top_reasons
         self.min_shared_terms = min_shared_terms
+        self.expansion_docs = expansion_docs
+        self.expansion_weight = expansion_weight
+        self.expansion_terms = expansion_terms
+        self.sent_weight = sent_weight
+        self.off_topic_weight = off_topic_weight
 
     # -- input records ---------------------------------------------------------------
 
@@ -106,13 +129,14 @@ class ProjectMatcher(BaseEstimator):
         if not documents:
             raise ValueError("ProjectMatcher.fit needs at least one article")
         max_df = self.max_df
+        min_df = self.min_df if len(documents) >= self.MIN_DF_FROM else 1
         max_count = max_df * len(documents) if isinstance(max_df, float) else max_df
-        if max_count < self.min_df or max_count < 1:
+        if max_count < min_df or max_count < 1:
             max_df = 1.0
         self.vectorizer_ = TfidfVectorizer(
             analyzer=analyze_document,
             sublinear_tf=self.sublinear_tf,
-            min_df=self.min_df,
+            min_df=min_df,
             max_df=max_df,
             dtype=np.float32,
             norm="l2",
@@ -195,8 +219,10 @@ class ProjectMatcher(BaseEstimator):
         check_is_fitted(self, "vectorizer_")
         k = self.top_reasons if k is None else k
         profile = self.transform_profiles([profile_text])
-        row = self.transform_articles(article if sp.issparse(article) else [article])
-        return self._reasons(profile, row[0], k)
+        if sp.issparse(article):
+            return self._reasons(profile, article[0], k)
+        terms = self._reasons(profile, self.transform_articles([article])[0], 3 * k)
+        return readable_reasons(terms, self._article_document(article), profile_text, k)
 
     def _reasons(self, profile, row, k: int) -> list[str]:
         contribution = profile.multiply(row).tocsr()
@@ -261,10 +287,141 @@ class ProjectMatcher(BaseEstimator):
                     best_index[who] = np.where(better, slot, best_index[who])
         return best, best_index
 
+    # -- the ranking `matcher top` and the night use --------------------------------
+
+    def rank_contacts(self, contact_projects: Sequence[Sequence[str]], articles, feedback=None) -> ContactScores:
+        """Scores of every article for every contact, over the contact's projects.
+
+        `match` is the guarded cosine with what the person wrote (plus their feedback):
+        the threshold applies to it. `rank` orders the articles: the same profile
+        expanded with its best matches (pseudo-relevance feedback). `feedback` is one
+        `Feedback` (or None) per contact. `project` is the index of the contact's project
+        that ranks the article best (-1 for a contact without projects).
+        """
+        matrix = self.transform_articles(articles)
+        n_contacts, n_articles = len(contact_projects), matrix.shape[0]
+        out = ContactScores(
+            np.zeros((n_contacts, n_articles), dtype=np.float32),
+            np.zeros((n_contacts, n_articles), dtype=np.float32),
+            np.full((n_contacts, n_articles), -1, dtype=np.int32),
+        )
+        flat = [text for projects in contact_projects for text in projects]
+        if not flat or n_articles == 0:
+            return out
+        owner = np.repeat(np.arange(n_contacts), [len(p) for p in contact_projects])
+        slot = np.concatenate([np.arange(len(p)) for p in contact_projects if p]).astype(np.int32)
+        profiles = self.transform_profiles(flat)
+        owned = [feedback[i] for i in owner] if feedback is not None else None
+        if owned is not None:
+            profiles = self._with_feedback(profiles, owned)
+        prepared = self._prepare(matrix)
+        for begin in range(0, len(flat), _CHUNK):
+            rows = slice(begin, begin + _CHUNK)
+            match = self._scores(profiles[rows], prepared)
+            rank = self._expanded_scores(profiles[rows], match, matrix, prepared[0],
+                                         owned[rows] if owned is not None else None)
+            for k, i in enumerate(owner[rows]):
+                better = rank[k] > out.rank[i]
+                if (out.project[i] < 0).all():
+                    better[:] = True
+                out.rank[i] = np.where(better, rank[k], out.rank[i])
+                out.project[i] = np.where(better, slot[begin + k], out.project[i])
+                np.maximum(out.match[i], match[k], out=out.match[i])
+        return out
+
+    def _with_feedback(self, profiles, feedback) -> sp.csr_matrix:
+        """Rocchio: profile + sent_weight * centroid(sent) - off_topic_weight * centroid(off-topic)."""
+        rows = []
+        for i, fb in enumerate(feedback):
+            row = _normalize(profiles[i])
+            if fb is not None:
+                for articles, weight in ((fb.sent, self.sent_weight), (fb.off_topic, -self.off_topic_weight)):
+                    if articles is not None and articles.shape[0] and weight:
+                        centroid = _top_terms(sp.csr_matrix(articles.mean(axis=0)), self.expansion_terms)
+                        row = row + weight * _normalize(centroid)
+                row = sp.csr_matrix(row)
+                row.data = np.maximum(row.data, 0)
+                row.eliminate_zeros()
+            rows.append(sp.csr_matrix(row, dtype=np.float32))
+        return _normalize(sp.vstack(rows).tocsr()) if rows else profiles
+
+    def _expanded_scores(self, profiles, match, matrix, matrix_t, feedback=None) -> np.ndarray:
+        """Cosines of the profiles moved towards the centroid of their best matches.
+
+        Feedback applies again after the expansion: the best matches of a coffee buyer
+        may be the very futures stories they skipped, and would pull them back up.
+        """
+        k = min(int(self.expansion_docs), matrix.shape[0])
+        if k <= 0 or not self.expansion_weight:
+            return match.copy()
+        best = np.argpartition(-match, k - 1, axis=1)[:, :k]
+        taken = np.take_along_axis(match, best, axis=1) > 0   # only real matches expand
+        counts = np.maximum(taken.sum(axis=1, keepdims=True), 1)
+        weights = sp.csr_matrix(
+            ((taken / counts).ravel(), (np.repeat(np.arange(match.shape[0]), k), best.ravel())),
+            shape=match.shape,
+        )
+        centroids = _top_terms((weights @ matrix).tocsr(), self.expansion_terms)
+        expanded = _normalize(_normalize(profiles) + self.expansion_weight * _normalize(centroids))
+        if feedback is not None:
+            expanded = self._with_feedback(sp.csr_matrix(expanded), feedback)
+        scores = (expanded @ matrix_t).toarray()
+        np.clip(scores, 0.0, 1.0, out=scores)
+        return scores
+
+
+@dataclass
+class ContactScores:
+    """Per contact x article: `rank` orders, `match` passes the threshold, `project` explains."""
+
+    rank: np.ndarray
+    match: np.ndarray
+    project: np.ndarray
+
+
+@dataclass
+class Feedback:
+    """A contact's decided suggestions as article rows: sent ones pull, off-topic skips push."""
+
+    sent: sp.csr_matrix | None = None
+    off_topic: sp.csr_matrix | None = None
+
+
+def _top_terms(matrix: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """Keep each row's n heaviest terms (a centroid of long articles is mostly noise)."""
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    if n <= 0:
+        return matrix
+    for i in range(matrix.shape[0]):
+        start, end = matrix.indptr[i], matrix.indptr[i + 1]
+        if end - start > n:
+            data = matrix.data[start:end]
+            cut = np.partition(data, end - start - n)[end - start - n]
+            data[data < cut] = 0
+    matrix.eliminate_zeros()
+    return matrix
+
 
 def _normalize(matrix):
     # Rows are L2-normalised already; again in case a caller built a matrix by hand.
     return normalize(matrix) if matrix.shape[0] else matrix
 
 
-__all__ = ["ProjectMatcher", "analyze_document", "NotFittedError"]
+__all__ = ["ContactScores", "Feedback", "ProjectMatcher", "analyze_document", "NotFittedError"]
+
+
+def readable_reasons(terms: list[str], document: tuple[str, str], profile_text: str, k: int) -> list[str]:
+    """The best `k` of `terms` as a person reads them: in the article's (else the project's)
+    own words, and without a word already said by a phrase ("ai system" makes "ai" redundant).
+    """
+    text, language = document
+    forms = {**surface_forms(profile_text), **surface_forms(text, language)}
+    chosen: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
+            continue
+        if len(words) > 1:
+            chosen = [c for c in chosen if " " in c or c not in words]
+        chosen.append(term)
+    return [forms.get(term, term) for term in chosen[:k]]
