@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -102,6 +103,9 @@ class Contact(Base):
     job_changes: Mapped[list[JobChange]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", order_by="JobChange.id"
     )
+    custom_dates: Mapped[list[CustomDate]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="CustomDate.id"
+    )
 
 
 class Project(Base):
@@ -139,13 +143,35 @@ class JobChange(Base):
     contact: Mapped[Contact] = relationship(back_populates="job_changes")
 
 
-class Suggestion(Base):
-    __tablename__ = "suggestions"
-    __table_args__ = (UniqueConstraint("contact_id", "article_id"),)
+class CustomDate(Base):
+    """A date worth a greeting for one contact (a name day, a company's founding…).
+
+    Yearly dates may be stored without a year (NO_YEAR, like birthdays). Migration 0003.
+    """
+
+    __tablename__ = "custom_dates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    date: Mapped[dt.date] = mapped_column(Date)
+    yearly: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    contact: Mapped[Contact] = relationship(back_populates="custom_dates")
+
+
+class Suggestion(Base):
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "article_id"),
+        # one proposal per occasion per person (NULL occasions, i.e. articles, never clash)
+        Index("ix_suggestions_contact_occasion", "contact_id", "occasion", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    # None for a greeting or congratulation (migration 0003); own news is an Article.
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list] = mapped_column(JSON, default=list)
@@ -154,9 +180,17 @@ class Suggestion(Base):
     created_on: Mapped[dt.date] = mapped_column(Date)
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     skip_reason: Mapped[str | None] = mapped_column(String(500))
+    # Added by migration 0003 (occasions). kind: article | news | greeting | congratulation;
+    # it is also the kind of the touch recorded when the suggestion is sent. An occasion
+    # suggestion has a key (one per contact: "holiday:christmas-day:2026", "job:7"…), a title
+    # and the day of the occasion; after that day (plus a grace for new roles) it expires.
+    kind: Mapped[str] = mapped_column(String(20), default="article")
+    occasion: Mapped[str | None] = mapped_column(String(200))
+    occasion_on: Mapped[dt.date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(500), default="")
 
     contact: Mapped[Contact] = relationship(back_populates="suggestions")
-    article: Mapped[Article] = relationship()
+    article: Mapped[Article | None] = relationship()
     project: Mapped[Project | None] = relationship()
 
 

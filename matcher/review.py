@@ -35,15 +35,19 @@ def list_suggestions(session: Session, status: str = "pending") -> list[Suggesti
 
 
 def suggestion_to_dict(s: Suggestion) -> dict:
+    """The stable JSON shape. A greeting has no article: article_url is None and
+    article_title is the occasion's title; `kind` tells them apart."""
     a = s.article
     return {
         "id": s.id,
         "contact": s.contact.name,
         "contact_id": s.contact_id,
-        "article_url": a.url,
-        "article_title": a.title,
-        "published": a.published.date().isoformat() if a.published else None,
-        "feed": a.feed.title if a.feed else "",
+        "kind": s.kind or "article",
+        "article_url": a.url if a else None,
+        "article_title": a.title if a else s.title,
+        "occasion_on": s.occasion_on.isoformat() if s.occasion_on else None,
+        "published": a.published.date().isoformat() if a and a.published else None,
+        "feed": a.feed.title if a and a.feed else "",
         "project": s.project.text if s.project else "",
         "score": s.score,
         "reasons": list(s.reasons or []),
@@ -71,8 +75,10 @@ def mark(session: Session, suggestion_id: int, status: str, today: dt.date, reas
     if status == "skipped":
         suggestion.skip_reason = reason or None
     else:
-        add_touch(session, suggestion.contact, "article", today,
-                  note=clean(suggestion.article.title, single_line=True), suggestion_id=suggestion.id)
+        # the touch has the suggestion's kind: article, news, greeting or congratulation
+        title = suggestion.article.title if suggestion.article else suggestion.title
+        add_touch(session, suggestion.contact, suggestion.kind or "article", today,
+                  note=clean(title, single_line=True), suggestion_id=suggestion.id)
     return suggestion
 
 
@@ -87,16 +93,24 @@ def card(s: Suggestion) -> Panel:
         body.append("working on: ", style="dim")
         body.append(clean(s.project.text, single_line=True) + "\n")
     body.append("\n")
-    body.append(clean(a.title, single_line=True) + "\n", style="bold cyan")
-    source = clean(a.feed.title, single_line=True) if a.feed else ""
-    date = a.published.date().isoformat() if a.published else "undated"
-    body.append(f"{source}  {date}\n", style="dim")
-    body.append(clean(a.url, single_line=True) + "\n")
-    body.append(f"\nscore {s.score:.2f}  matching: ", style="dim")
-    body.append(", ".join(clean(r, single_line=True) for r in (s.reasons or [])) + "\n")
+    if a is None:  # a greeting or congratulation: the occasion instead of an article
+        body.append(clean(f"{s.kind}: {s.title}", single_line=True) + "\n", style="bold magenta")
+        if s.occasion_on:
+            body.append(f"on {s.occasion_on.isoformat()}\n", style="dim")
+        body.append("\nwhy: ", style="dim")
+        body.append(", ".join(clean(r, single_line=True) for r in (s.reasons or [])) + "\n")
+    else:
+        body.append(clean(a.title, single_line=True) + "\n", style="bold cyan")
+        source = clean(a.feed.title, single_line=True) if a.feed else ("your news" if s.kind == "news" else "")
+        date = a.published.date().isoformat() if a.published else "undated"
+        body.append(f"{source}  {date}\n", style="dim")
+        body.append(clean(a.url, single_line=True) + "\n")
+        body.append(f"\nscore {s.score:.2f}  matching: ", style="dim")
+        body.append(", ".join(clean(r, single_line=True) for r in (s.reasons or [])) + "\n")
     body.append("\ndraft:\n", style="dim")
     body.append(clean(s.draft) + "\n")
-    return Panel(body, title=f"suggestion {s.id}", title_align="left")
+    label = "suggestion" if (s.kind or "article") == "article" else s.kind
+    return Panel(body, title=f"{label} {s.id}", title_align="left")
 
 
 @dataclass
@@ -134,7 +148,8 @@ def review(
             elif key == "l":
                 summary.later += 1
             elif key == "o":
-                open_url(s.article.url)
+                if s.article and s.article.url:
+                    open_url(s.article.url)
                 continue
             elif key in ("q", "\x03", "\x04", ""):
                 return summary

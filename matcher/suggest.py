@@ -7,19 +7,20 @@ One ranking serves all three, so `matcher top` shows exactly what the night woul
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from matcher.config import Settings
+from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
 from matcher.drafts import first_name, render
 from matcher.matching.analysis import detect_language
-from matcher.matching.duplicates import is_near_duplicate
-from matcher.matching.tfidf import ProjectMatcher
+from matcher.matching.duplicates import is_near_duplicate, near_duplicate_groups
+from matcher.matching.feedback import contact_feedback
+from matcher.matching.tfidf import ContactScores, ProjectMatcher
 from matcher.models import Article, Contact, Project, Suggestion
 from matcher.touches import contact_state, sends_in_week
 
@@ -31,10 +32,23 @@ def day_end(day: dt.date) -> dt.datetime:
 def fresh_articles(session: Session, today: dt.date, settings: Settings) -> list[Article]:
     """Articles published within the freshness window ending `today` (rule 5's first half)."""
     start = dt.datetime.combine(today - dt.timedelta(days=settings.throttle.freshness_days), dt.time.min)
+    # your own news (matcher news add) stays worth sharing longer than a feed's article
+    news_start = dt.datetime.combine(
+        today - dt.timedelta(days=settings.occasions.news_freshness_days), dt.time.min)
     return list(session.scalars(
-        select(Article).where(Article.published >= start, Article.published <= day_end(today))
+        select(Article).where(
+            or_(Article.published >= start,
+                and_(Article.text_source == NEWS_SOURCE, Article.published >= news_start)),
+            Article.published <= day_end(today))
         .order_by(Article.published.desc(), Article.id)
     ))
+
+
+def throttle_for(article: Article, settings: Settings) -> throttle.ThrottleSettings:
+    """The throttle settings for one article: own news has its own freshness window."""
+    if article.text_source == NEWS_SOURCE:
+        return replace(settings.throttle, freshness_days=settings.occasions.news_freshness_days)
+    return settings.throttle
 
 
 def fill_languages(articles: list[Article]) -> None:
@@ -44,8 +58,30 @@ def fill_languages(articles: list[Article]) -> None:
             article.language = detect_language(f"{article.title}. {article.text or article.summary}") or "und"
 
 
-def current_projects(contact: Contact, today: dt.date) -> list[Project]:
-    return [p for p in contact.projects if p.is_current(today) and p.text.strip()]
+NEWS_SOURCE = "news"  # Article.text_source of the user's own news (matcher.news)
+# Greetings keep their own window and do not use up the daily cap of articles (rule 7).
+CAPPED_KINDS = ("article", "news")
+RETIRE_PROJECT_DAYS = OccasionSettings().retire_project_days
+
+
+def project_confirmed(project: Project) -> dt.date | None:
+    """The last day the project was known to be current: confirmed, else started."""
+    return project.confirmed_on or project.since
+
+
+def current_projects(contact: Contact, today: dt.date,
+                     retire_days: int = RETIRE_PROJECT_DAYS) -> list[Project]:
+    """Projects that drive matching today: within their dates, and confirmed within
+    `retire_days` (a project nobody confirmed for a year is probably over)."""
+    out = []
+    for p in contact.projects:
+        if not (p.is_current(today) and p.text.strip()):
+            continue
+        confirmed = project_confirmed(p)
+        if confirmed is not None and retire_days and (today - confirmed).days > retire_days:
+            continue
+        out.append(p)
+    return out
 
 
 @dataclass
@@ -54,21 +90,46 @@ class Ranking:
 
     articles: list[Article]
     matcher: ProjectMatcher | None
+    settings: Settings | None = None
+    matrix: object = None  # the articles' TF-IDF rows, analysed once
 
     @classmethod
     def build(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
-        articles = fresh_articles(session, today, settings)
-        fill_languages(articles)
-        matcher = ProjectMatcher().fit(articles) if articles else None
-        return cls(articles, matcher)
+        return cls.from_articles(fresh_articles(session, today, settings), settings)
 
-    def scores(self, contacts: list[Contact], today: dt.date):
-        """(best score, best project index) per contact × article; zeros where no project."""
-        projects = [[p.text for p in current_projects(c, today)] for c in contacts]
+    @classmethod
+    def from_articles(cls, articles: list[Article], settings: Settings) -> Ranking:
+        """The ranking over given articles (the night's fresh ones; bench/eval.py's corpus)."""
+        fill_languages(articles)
+        if not articles:
+            return cls(articles, None, settings)
+        matcher = ProjectMatcher()
+        matrix = matcher.fit_transform(articles)
+        return cls(articles, matcher, settings, matrix)
+
+    def passing(self, match) -> np.ndarray:
+        """Which (contact, article) match scores pass the matcher's threshold (rule 5's second half)."""
+        return np.asarray(match) >= self.settings.throttle.min_score
+
+    def feedback(self, contact: Contact):
+        """What the contact's sent and off-topic suggestions teach the ranking (None if nothing)."""
+        return contact_feedback(contact.suggestions, self.matcher.transform_articles)
+
+    def stories(self) -> list[int]:
+        """A story id per article: near-duplicates from several feeds share one."""
+        if self.matcher is None:
+            return []
+        return near_duplicate_groups(self.matrix, self.settings.throttle.near_duplicate)
+
+    def scores(self, contacts: list[Contact], today: dt.date) -> ContactScores:
+        """Per contact × article: `rank` orders, `match` passes the threshold, `project` says
+        which current project; zeros (and -1) where the contact has no project."""
+        retire = self.settings.occasions.retire_project_days if self.settings else RETIRE_PROJECT_DAYS
+        projects = [[p.text for p in current_projects(c, today, retire)] for c in contacts]
         if self.matcher is None or not contacts:
             shape = (len(contacts), len(self.articles))
-            return np.zeros(shape), np.zeros(shape, dtype=int)
-        return self.matcher.score_contacts(projects, self.articles)
+            return ContactScores(np.zeros(shape), np.zeros(shape), np.full(shape, -1))
+        return self.matcher.rank_contacts(projects, self.matrix, [self.feedback(c) for c in contacts])
 
 
 @dataclass
@@ -91,9 +152,12 @@ class SuggestReport:
 def expire_stale(session: Session, today: dt.date, settings: Settings) -> int:
     """Pending suggestions whose article is no longer fresh become `expired`."""
     limit = day_end(today - dt.timedelta(days=settings.throttle.freshness_days + 1))
+    news_limit = day_end(today - dt.timedelta(days=settings.occasions.news_freshness_days + 1))
     stale = session.scalars(
         select(Suggestion).join(Article)
-        .where(Suggestion.status == "pending", Article.published <= limit)
+        .where(Suggestion.status == "pending",
+               or_(and_(Article.text_source != NEWS_SOURCE, Article.published <= limit),
+                   and_(Article.text_source == NEWS_SOURCE, Article.published <= news_limit)))
     ).all()
     for suggestion in stale:
         suggestion.status, suggestion.decided_on = "expired", today
@@ -103,7 +167,7 @@ def expire_stale(session: Session, today: dt.date, settings: Settings) -> int:
 def _earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, list[Suggestion]]:
     rows = session.scalars(
         select(Suggestion).options(selectinload(Suggestion.article))
-        .where(Suggestion.contact_id.in_(contact_ids))
+        .where(Suggestion.contact_id.in_(contact_ids), Suggestion.article_id.is_not(None))
     ).all() if contact_ids else []
     out: dict[int, list[Suggestion]] = {}
     for s in rows:
@@ -112,11 +176,11 @@ def _earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, 
 
 
 def _best_candidate(
-    ranking: Ranking, contact: Contact, row_scores, row_projects, earlier: list[Suggestion],
+    ranking: Ranking, contact: Contact, row_rank, row_match, row_projects, earlier: list[Suggestion],
     today: dt.date, settings: Settings,
 ) -> tuple[Candidate | None, throttle.Verdict]:
-    """The best article that passes rules 4 and 5 for one courteous contact."""
-    projects = current_projects(contact, today)
+    """The best-ranked article that passes rules 4 and 5 for one courteous contact."""
+    projects = current_projects(contact, today, settings.occasions.retire_project_days)
     if not projects:
         return None, throttle.Verdict(False, 5, "no current project to match articles against")
     seen_ids = {s.article_id for s in earlier}
@@ -124,22 +188,18 @@ def _best_candidate(
         ranking.matcher.transform_articles([s.article for s in earlier]) if earlier else None
     )
     last = throttle.Verdict(False, 5, "no fresh article")
-    for j in np.argsort(-row_scores, kind="stable"):
-        article, score = ranking.articles[j], float(row_scores[j])
-        if score < settings.throttle.min_score:
-            if last.rule != 4:
-                last = throttle.article_verdict(
-                    published=article.published.date(), score=score, today=today,
-                    settings=settings.throttle)
-            break
+    order = np.argsort(-row_rank, kind="stable")
+    passes = ranking.passing(row_match[order])
+    for j in order[passes]:
+        article, score = ranking.articles[j], float(row_match[j])
         dup = None
         if earlier_matrix is not None and article.id not in seen_ids:
-            row = ranking.matcher.transform_articles([article])
+            row = ranking.matrix[j]
             hit = is_near_duplicate(row, earlier_matrix, settings.throttle.near_duplicate)
             dup = "an earlier version of this story" if hit else None
         verdict = throttle.article_verdict(
             published=article.published.date(), score=score, today=today,
-            settings=settings.throttle, already_suggested=article.id in seen_ids,
+            settings=throttle_for(article, settings), already_suggested=article.id in seen_ids,
             near_duplicate_of=dup,
         )
         if verdict:
@@ -147,6 +207,12 @@ def _best_candidate(
             reasons = ranking.matcher.reasons(project.text, article)
             return Candidate(contact, article, project, score, reasons), verdict
         last = verdict
+    if last.rule != 4 and not passes.all():
+        # Held by the threshold: the verdict of the best-ranked article under it.
+        j = order[~passes][0]
+        last = throttle.article_verdict(
+            published=ranking.articles[j].published.date(), score=float(row_match[j]), today=today,
+            settings=settings.throttle)
     return None, last
 
 
@@ -154,10 +220,14 @@ def draft_for(candidate: Candidate, settings: Settings) -> str:
     contact = candidate.contact
     language = contact.language or settings.user.language
     return render(
-        "article", language, settings.home,
+        suggestion_kind(candidate.article), language, settings.home,
         first_name=first_name(contact.name), project=project_phrase(candidate.project.text),
         title=candidate.article.title, url=candidate.article.url, sender=settings.user.name,
     )
+
+
+def suggestion_kind(article: Article) -> str:
+    return "news" if article.text_source == NEWS_SOURCE else "article"
 
 
 def project_phrase(text: str, limit: int = 70) -> str:
@@ -173,11 +243,15 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
     report = SuggestReport(expired=expire_stale(session, today, settings))
     session.flush()
     made_today = session.scalar(
-        select(func.count()).select_from(Suggestion).where(Suggestion.created_on == today)
+        select(func.count()).select_from(Suggestion)
+        .where(Suggestion.created_on == today, Suggestion.kind.in_(CAPPED_KINDS))
     ) or 0
     room = throttle.daily_room(made_today, sends_in_week(session, today), settings.throttle, today)
     contacts = list(session.scalars(
-        select(Contact).options(selectinload(Contact.projects)).order_by(Contact.id)
+        select(Contact).options(
+            selectinload(Contact.projects),
+            selectinload(Contact.suggestions).selectinload(Suggestion.article),  # feedback
+        ).order_by(Contact.id)
     ))
     courteous = []
     for contact in contacts:
@@ -194,12 +268,13 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
     ranking = Ranking.build(session, today, settings)
     if not ranking.articles:
         return report
-    best, best_project = ranking.scores(courteous, today)
+    scored = ranking.scores(courteous, today)
     earlier = _earlier_suggestions(session, [c.id for c in courteous])
     candidates = []
     for i, contact in enumerate(courteous):
         candidate, verdict = _best_candidate(
-            ranking, contact, best[i], best_project[i], earlier.get(contact.id, []), today, settings)
+            ranking, contact, scored.rank[i], scored.match[i], scored.project[i],
+            earlier.get(contact.id, []), today, settings)
         if candidate:
             candidates.append(candidate)
         else:
@@ -212,7 +287,7 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
             contact_id=candidate.contact.id, article_id=candidate.article.id,
             project_id=candidate.project.id, score=round(candidate.score, 4),
             reasons=candidate.reasons, draft=draft_for(candidate, settings),
-            status="pending", created_on=today,
+            status="pending", created_on=today, kind=suggestion_kind(candidate.article),
         )
         session.add(suggestion)
         session.flush()
@@ -240,20 +315,25 @@ class TopRow:
 def top(session: Session, settings: Settings, contact_ref: str, today: dt.date, limit: int = 10) -> tuple[Contact, list[TopRow]]:
     """The best-scoring fresh articles for one contact, ignoring the throttle."""
     contact = find_contact(session, contact_ref)
-    projects = current_projects(contact, today)
+    projects = current_projects(contact, today, settings.occasions.retire_project_days)
     if not projects:
         return contact, []
     ranking = Ranking.build(session, today, settings)
     if not ranking.articles:
         return contact, []
-    best, best_project = ranking.scores([contact], today)
+    scored = ranking.scores([contact], today)
+    rank, match = scored.rank[0], scored.match[0]
+    stories, shown = ranking.stories(), set()
     rows = []
-    for j in np.argsort(-best[0], kind="stable")[:limit]:
-        if best[0][j] <= 0:
+    for j in np.argsort(-rank, kind="stable"):
+        if len(rows) >= limit or rank[j] <= 0:
             break
-        project = projects[int(best_project[0][j])]
+        if stories[j] in shown:  # the same story from another feed: shown once, best-ranked
+            continue
+        shown.add(stories[j])
+        project = projects[int(scored.project[0][j])]
         article = ranking.articles[j]
-        rows.append(TopRow(article, float(best[0][j]), ranking.matcher.reasons(project.text, article), project))
+        rows.append(TopRow(article, float(match[j]), ranking.matcher.reasons(project.text, article), project))
     return contact, rows
 
 
@@ -293,16 +373,17 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
         return report
     ranking = Ranking.build(session, today, settings)
     if ranking.articles:
-        best, best_project = ranking.scores([contact], today)
+        scored = ranking.scores([contact], today)
         earlier = _earlier_suggestions(session, [contact.id]).get(contact.id, [])
         report.best, verdict = _best_candidate(
-            ranking, contact, best[0], best_project[0], earlier, today, settings)
+            ranking, contact, scored.rank[0], scored.match[0], scored.project[0], earlier, today, settings)
     else:
         verdict = throttle.Verdict(False, 5, "no fresh article in the last "
                                    f"{settings.throttle.freshness_days} days")
     if verdict:
         made_today = session.scalar(
-            select(func.count()).select_from(Suggestion).where(Suggestion.created_on == today)) or 0
+            select(func.count()).select_from(Suggestion)
+            .where(Suggestion.created_on == today, Suggestion.kind.in_(CAPPED_KINDS))) or 0
         room = throttle.daily_room(made_today, sends_in_week(session, today), settings.throttle, today)
         verdict = verdict if room else room
     report.verdict = verdict

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -69,6 +70,31 @@ def gives_since_last_ask(session: Session, contact: Contact, today: dt.date) -> 
         elif touch.kind in GIVES:
             gives += 1
     return gives, asked
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Gives (articles, greetings, congratulations, news) against asks, for one contact."""
+
+    gives: int
+    asks: int
+    gives_since_last_ask: int
+
+    def describe(self) -> str:
+        if not self.asks:
+            return f"{self.gives} gives, no asks"
+        word = "ok" if self.gives >= 2 * self.asks else "ask less, give more"
+        return f"{self.gives} gives, {self.asks} asks ({word})"
+
+
+def give_ask_balance(session: Session, contact: Contact, today: dt.date) -> Balance:
+    touches = session.scalars(
+        select(Touch).where(Touch.contact_id == contact.id, Touch.date <= today)
+    ).all()
+    gives = sum(1 for t in touches if t.kind in GIVES)
+    asks = sum(1 for t in touches if t.kind == "ask")
+    since, _ = gives_since_last_ask(session, contact, today)
+    return Balance(gives, asks, since)
 
 
 def sends_in_week(session: Session, today: dt.date) -> int:

@@ -43,8 +43,8 @@ FIRST = """\
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path}/m.db")
+def db(home_db_url):
+    database = Database(home_db_url)
     yield database
     database.close()
 

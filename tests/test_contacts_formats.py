@@ -33,8 +33,8 @@ DAY3 = date(2026, 12, 1)
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path}/m.db")
+def db(home_db_url):
+    database = Database(home_db_url)
     yield database
     database.close()
 

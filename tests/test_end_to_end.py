@@ -296,7 +296,9 @@ def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engi
 
     # why explains Fabio's hold and Anna's doubled cadence
     why = json.loads(cli("why", "Fabio", "--json", "--as-of", days[-1].isoformat()).stdout)[0]
-    assert why["ok"] is False and why["rule"] in (3, 2)
+    # (rule 4 when his last one expired and every fresh article that fits him was proposed
+    # already: which articles he got depends on the ranking's order, the hold does not)
+    assert why["ok"] is False and why["rule"] in (3, 2, 4)
     why_hugo = json.loads(cli("why", "Hugo", "--json", "--as-of", days[-1].isoformat()).stdout)[0]
     assert why_hugo["ok"] is False and why_hugo["rule"] == 5
     why_irene = json.loads(cli("why", "Irene", "--json", "--as-of", days[-1].isoformat()).stdout)[0]

@@ -1,0 +1,139 @@
+"""`matcher agenda`: occasions, due follow-ups and stale projects, as JSON and as .ics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import vobject
+from click.testing import CliRunner
+
+from matcher.agenda import AgendaItem, ics_escape, to_ics
+from matcher.cli import main
+from matcher.models import Contact, Project
+from matcher.suggest import current_projects
+
+CONTACTS = """
+- name: Giulia Conti
+  email: giulia@example.com
+  kind: recruiter
+  country: IT
+  birthday: 1984-12-05
+  projects:
+    - text: Renegotiating green coffee supply contracts with growers in Brazil.
+      since: 2026-01-10
+- name: John Miller
+  email: john@example.com
+  kind: headhunter
+  country: US
+  language: en
+- name: Irene Chiusa
+  email: irene@example.com
+  do_not_contact: true
+  birthday: 1990-12-03
+"""
+
+
+@pytest.fixture
+def cli(tmp_path):
+    runner = CliRunner()
+    home = tmp_path / "home"
+
+    def run(*args, ok=True):
+        result = runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    run("init")
+    contacts = tmp_path / "contacts.yaml"
+    contacts.write_text(CONTACTS, encoding="utf-8")
+    run("contacts", "import", str(contacts), "--as-of", "2026-03-01")
+    return run
+
+
+def test_agenda_json_rows_and_their_days(cli):
+    cli("log", "Giulia", "email", "--as-of", "2026-11-20")  # Giulia is within her cadence
+    rows = json.loads(cli("agenda", "--as-of", "2026-11-25", "--days", "31", "--json").stdout)
+    assert all(set(r) >= {"date", "contact", "kind", "title"} for r in rows)
+    got = [(r["date"], r["contact"], r["kind"], r["title"]) for r in rows]
+    assert got == [
+        ("2026-11-25", "John Miller", "follow-up", "check in, or share your own news"),
+        # confirmed on import 2026-03-01, so unconfirmed for more than 182 days
+        ("2026-11-25", "Giulia Conti", "stale-project",
+         "still current? Renegotiating green coffee supply contracts with growers in…"),
+        ("2026-11-26", "John Miller", "holiday", "Thanksgiving Day"),
+        ("2026-12-05", "Giulia Conti", "birthday", "birthday"),
+        ("2026-12-25", "Giulia Conti", "holiday", "Christmas Day"),
+        ("2026-12-25", "John Miller", "holiday", "Christmas Day"),
+    ]  # nothing for Irene (do-not-contact), though her birthday falls in the window
+    # --days counts the as-of day: 2026-11-25 + 1 day is just that day
+    one = json.loads(cli("agenda", "--as-of", "2026-11-26", "--days", "1", "--json").stdout)
+    assert [r["kind"] for r in one] == ["follow-up", "stale-project", "holiday"]
+    text = cli("agenda", "--as-of", "2026-11-25", "--days", "31").stdout
+    assert "2026-12-05  Giulia Conti" in text
+
+
+def test_follow_up_only_when_nothing_suitable_and_cadence_passed(cli):
+    cli("log", "John", "call", "--as-of", "2026-11-01")
+    rows = json.loads(cli("agenda", "--as-of", "2026-11-20", "--days", "1", "--json").stdout)
+    assert [r["contact"] for r in rows if r["kind"] == "follow-up"] == ["Giulia Conti"]
+    # headhunter cadence is 45 days: due again from 2026-12-16
+    rows = json.loads(cli("agenda", "--as-of", "2026-12-16", "--days", "1", "--json").stdout)
+    assert {r["contact"] for r in rows if r["kind"] == "follow-up"} == {"Giulia Conti", "John Miller"}
+
+
+def test_stale_projects_are_asked_about_then_stop_driving_matching(cli, tmp_path):
+    # Giulia's project was confirmed on import, 2026-03-01: stale from 2026-08-30 (182 days)
+    rows = json.loads(cli("agenda", "--as-of", "2026-08-20", "--days", "30", "--json").stdout)
+    stale = [r for r in rows if r["kind"] == "stale-project"]
+    assert [(r["date"], r["title"][:40]) for r in stale] == [
+        ("2026-08-30", "still current? Renegotiating green coffe")]
+    later = json.loads(cli("agenda", "--as-of", "2027-03-10", "--days", "3", "--json").stdout)
+    (row,) = [r for r in later if r["kind"] == "stale-project"]
+    assert row["date"] == "2027-03-10" and "no longer drives matching" in row["detail"]
+    # re-importing the same project confirms it: no longer stale
+    cli("contacts", "import", str(tmp_path / "contacts.yaml"), "--as-of", "2027-03-10")
+    again = json.loads(cli("agenda", "--as-of", "2027-03-10", "--days", "3", "--json").stdout)
+    assert not [r for r in again if r["kind"] == "stale-project"]
+
+
+def test_current_projects_drop_a_project_unconfirmed_for_a_year():
+    contact = Contact(name="A")
+    contact.projects = [Project(text="old thing", since=dt.date(2025, 1, 1), confirmed_on=dt.date(2025, 1, 1)),
+                        Project(text="never dated")]
+    day = dt.date(2026, 1, 1)
+    assert [p.text for p in current_projects(contact, day)] == ["old thing", "never dated"]
+    day = dt.date(2026, 1, 2)  # 366 days later
+    assert [p.text for p in current_projects(contact, day)] == ["never dated"]
+    assert [p.text for p in current_projects(contact, day, retire_days=0)] == ["old thing", "never dated"]
+
+
+def test_ics_export_parses_and_escapes(cli, tmp_path):
+    cli("contacts", "add", "Rossi, Mario; \\ Jr", "--country", "IT", "--birthday", "1970-12-10")
+    ics = tmp_path / "agenda.ics"
+    out = cli("agenda", "--as-of", "2026-12-01", "--days", "30", "--ics", str(ics))
+    assert "events to" in out.stdout
+    raw = ics.read_bytes()
+    assert raw.startswith(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    assert b"SUMMARY:Rossi\\, Mario\\; \\\\ Jr: birthday" in raw
+    cal = vobject.readOne(raw.decode("utf-8"))
+    events = cal.vevent_list
+    rows = json.loads(cli("agenda", "--as-of", "2026-12-01", "--days", "30", "--json").stdout)
+    assert len(events) == len(rows)
+    summaries = {(e.dtstart.value, e.summary.value) for e in events}
+    assert (dt.date(2026, 12, 10), "Rossi, Mario; \\ Jr: birthday") in summaries
+    assert (dt.date(2026, 12, 25), "Giulia Conti: Christmas Day") in summaries
+    assert len({e.uid.value for e in events}) == len(events)
+
+
+def test_ics_folding_and_escaping_by_hand():
+    assert ics_escape("a,b;c\\d\ne\x1b[31m") == "a\\,b\\;c\\\\d\\ne[31m"
+    item = AgendaItem(dt.date(2027, 1, 1), "Zoë " * 30, "custom", "è" * 50, 1)
+    text = to_ics([item], stamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    for line in text.split("\r\n"):
+        assert len(line.encode("utf-8")) <= 75
+    (event,) = vobject.readOne(text).vevent_list
+    assert event.summary.value == f"{'Zoë ' * 30}: {'è' * 50}"
