@@ -24,6 +24,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -359,14 +360,16 @@ def main(argv=None) -> int:
     parser.add_argument("--profiles", type=Path, default=HERE / "profiles.yaml")
     parser.add_argument("--evaldata", type=Path, default=EVALDATA)
     parser.add_argument("--min-score", type=float, default=None, help="override throttle.min_score")
+    parser.add_argument("--near-duplicate", type=float, default=None, help="override throttle.near_duplicate")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--feedback", action="store_true", help="also replay labelled feedback")
     parser.add_argument("--timing", action="store_true", help="time 3,000 articles x 30 contacts")
     args = parser.parse_args(argv)
     settings = Settings(home=ROOT)
     if args.min_score is not None:
-        from dataclasses import replace
         settings = replace(settings, throttle=replace(settings.throttle, min_score=args.min_score))
+    if args.near_duplicate is not None:
+        settings = replace(settings, throttle=replace(settings.throttle, near_duplicate=args.near_duplicate))
     names = {"default": ["reuters", "bbc"], "all": ["reuters", "bbc", "italian"]}.get(args.corpus, [args.corpus])
     loaded = {}
     for name in names:
