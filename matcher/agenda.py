@@ -82,14 +82,12 @@ def due_follow_ups(session: Session, contacts: list[Contact], today: dt.date,
         return []
     ranking = Ranking.build(session, today, settings)
     people = [c for c, _ in courteous]
-    best = best_project = None
-    if ranking.articles:
-        best, best_project = ranking.scores(people, today)
+    scores = ranking.scores(people, today) if ranking.articles else None
     earlier = _earlier_suggestions(session, [c.id for c in people])
     out = []
     for i, (c, state) in enumerate(courteous):
-        if best is not None:
-            candidate, _ = _best_candidate(ranking, c, best[i], best_project[i],
+        if scores is not None:
+            candidate, _ = _best_candidate(ranking, c, scores.rank[i], scores.match[i], scores.project[i],
                                            earlier.get(c.id, []), today, settings)
             if candidate:
                 continue  # the night will propose an article: no need for a check-in

@@ -137,3 +137,16 @@ def test_ics_folding_and_escaping_by_hand():
         assert len(line.encode("utf-8")) <= 75
     (event,) = vobject.readOne(text).vevent_list
     assert event.summary.value == f"{'Zoë ' * 30}: {'è' * 50}"
+
+
+def test_follow_ups_on_a_night_with_fresh_articles(tmp_path):
+    """Only the courteous people with nothing suitable to send are due a check-in."""
+    home = str(tmp_path / "demo")
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", "--keep", home]).exit_code == 0
+    result = runner.invoke(main, ["--home", home, "agenda", "--json", "--as-of", "2026-11-20", "--days", "1"])
+    assert result.exit_code == 0, result.output
+    follow_ups = {row["contact"] for row in json.loads(result.stdout) if row["kind"] == "follow-up"}
+    # Paolo's boat matches no news; Marco has a fitting article, held only by the daily cap;
+    # Stefano is do-not-contact
+    assert follow_ups == {"Paolo Greco"}
