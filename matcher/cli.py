@@ -239,7 +239,7 @@ def feeds_status(home, failing, as_json):
         return print_json(rows)
     table = Table("id", "title", "status", "errors", "last checked", "next check")
     for r in rows:
-        table.add_row(str(r["id"]), short(r["title"] or r["url"], 40), short(r["status"] or "", 60),
+        table.add_row(str(r["id"]), short(r["title"] or r["url"], 40), short(r["status"] or "", 90),
                       str(r["error_count"]), (r["last_checked"] or "")[:16], (r["next_check"] or "")[:16])
     console.print(table)
 
@@ -335,7 +335,7 @@ def contacts_show(home, contact, as_json, as_of):
     Example: matcher contacts show "Giulia Conti"
     """
     from matcher.contacts.store import contact_to_dict, find_contact
-    from matcher.touches import gives_since_last_ask
+    from matcher.touches import give_ask_balance, gives_since_last_ask
     with home.db.session() as session:
         c = find_contact(session, contact)
         row = contact_to_dict(c)
@@ -343,6 +343,9 @@ def contacts_show(home, contact, as_json, as_of):
                           for t in c.touches]
         gives, asked = gives_since_last_ask(session, c, as_of)
         row["gives_since_last_ask"] = gives
+        balance = give_ask_balance(session, c, as_of)
+        row["gives"], row["asks"] = balance.gives, balance.asks
+        row["balance"] = balance.describe()
     if as_json:
         return print_json([row])
     for key, value in row.items():
@@ -462,6 +465,7 @@ def run(home, quiet, as_json, as_of):
             f"{d(as_of)}: {report.feeds_ok} feeds ok ({report.not_modified} not modified), "
             f"{len(report.feeds_failed)} failed; {report.articles_new} new articles "
             f"({report.pages_fetched} pages fetched); {len(report.suggestions_new)} new suggestions; "
+            + (f"{len(report.greetings_new)} greetings; " if report.greetings_new else "") +
             f"{report.seconds:.2f}s"
         )
 
@@ -596,7 +600,8 @@ def why(home, contact, as_json, as_of):
 
 @main.command("log")
 @click.argument("contact")
-@click.argument("kind", type=click.Choice(["email", "call", "meeting", "message", "reply", "ask", "greeting"]))
+@click.argument("kind", type=click.Choice(["email", "call", "meeting", "message", "reply", "ask", "greeting",
+                                           "congratulation"]))
 @click.option("--note", default="")
 @as_of_option
 @home_command
@@ -612,6 +617,158 @@ def log_touch(home, contact, kind, note, as_of):
         gives, asked = gives_since_last_ask(session, c, as_of)
         add_touch(session, c, kind, as_of, note)
         click.echo(f"logged {kind} with {clean(c.name, single_line=True)} on {d(as_of)}")
-    if kind == "ask" and asked and gives < 2:
-        err_console.print(f"warning: only {gives} give(s) since your last ask to {safe(c.name)}: "
-                          "give before you ask again")
+    if kind == "ask" and gives < 2:
+        since = "since your last ask to" if asked else "so far to"
+        err_console.print(f"warning: only {gives} give(s) {since} {safe(c.name)}: "
+                          "give before you ask" + (" again" if asked else ""))
+
+
+# --- occasions, agenda, news, report (issue 4) ------------------------------------------
+
+@main.group()
+def occasions():
+    """Custom dates worth a greeting, per contact (holidays and birthdays come by themselves).
+
+    Example: matcher occasions add "Giulia Conti" 06-29 "onomastico"
+    """
+
+
+@occasions.command("add")
+@click.argument("contact")
+@click.argument("day", metavar="DATE")
+@click.argument("title")
+@click.option("--once", is_flag=True, help="Only that day, not every year.")
+@home_command
+def occasions_add(home, contact, day, title, once):
+    """Add a custom date (YYYY-MM-DD, or MM-DD for a yearly date without a year).
+
+    Example: matcher occasions add "Giulia Conti" 2019-04-10 "Caffè Aurora's founding"
+    """
+    from matcher.greetings import add_custom_date
+    with home.db.session() as session:
+        custom = add_custom_date(session, contact, day, title, yearly=not once)
+        click.echo(f"added occasion {custom.id} for {safe(custom.contact.name)}: {safe(title)}")
+
+
+@occasions.command("list")
+@click.argument("contact", required=False)
+@json_option
+@home_command
+def occasions_list(home, contact, as_json):
+    """List custom dates (of one contact, or everyone's).
+
+    Example: matcher occasions list --json
+    """
+    from matcher.greetings import custom_date_to_dict, list_custom_dates
+    with home.db.session() as session:
+        rows = [custom_date_to_dict(c) for c in list_custom_dates(session, contact)]
+    if as_json:
+        return print_json(rows)
+    if not rows:
+        console.print("no custom dates")
+    for r in rows:
+        console.print(f"{r['id']:>4}  {r['date']:<10}  {safe(r['contact'], 24):<24} {safe(r['title'], 60)}"
+                      + ("" if r["yearly"] else "  (once)"))
+
+
+@occasions.command("remove")
+@click.argument("occasion_id", type=int)
+@home_command
+def occasions_remove(home, occasion_id):
+    """Remove a custom date by its id.
+
+    Example: matcher occasions remove 3
+    """
+    from matcher.greetings import remove_custom_date
+    with home.db.session() as session:
+        remove_custom_date(session, occasion_id)
+    click.echo(f"removed occasion {occasion_id}")
+
+
+@main.command()
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1, max=3660),
+              help="How many days, starting with the as-of day.")
+@click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the items as an iCalendar (.ics) file.")
+@json_option
+@as_of_option
+@home_command
+def agenda(home, days, ics_file, as_json, as_of):
+    """Occasions, due follow-ups and stale projects in the coming days.
+
+    Example: matcher agenda --days 14 --ics ~/matcher.ics
+    """
+    from matcher.agenda import agenda as agenda_items, to_ics
+    with home.db.session() as session:
+        items = agenda_items(session, home.settings, as_of, days)
+    if ics_file:
+        tmp = ics_file.with_name(ics_file.name + ".tmp")
+        tmp.write_text(to_ics(items), encoding="utf-8", newline="")
+        tmp.replace(ics_file)
+    if as_json:
+        return print_json([i.to_dict() for i in items])
+    if not items:
+        console.print(f"nothing in the {days} days from {d(as_of)}")
+    for i in items:
+        console.print(f"{d(i.date)}  {safe(i.contact, 22):<22} {i.kind:<16} {safe(i.title, 80)}", soft_wrap=True)
+    if ics_file:
+        click.echo(f"wrote {len(items)} events to {ics_file}")
+
+
+@main.group()
+def news():
+    """Your own news: projects and achievements, proposed to the contacts they fit.
+
+    Example: matcher news add "I led our move to a cloud data platform" --link https://example.com/post
+    """
+
+
+@news.command("add")
+@click.argument("text")
+@click.option("--link", default="", help="A page about it (http/https).")
+@as_of_option
+@home_command
+def news_add(home, text, link, as_of):
+    """Add a piece of your own news, dated --as-of (the night matches it like an article).
+
+    Example: matcher news add "Il mio articolo sui contratti del caffè verde è uscito"
+    """
+    from matcher.news import add_news
+    with home.db.session() as session:
+        article = add_news(session, text, as_of, link)
+        click.echo(f"added news {article.id} on {d(as_of)}: {safe(article.title, 80)}")
+
+
+@news.command("list")
+@json_option
+@home_command
+def news_list(home, as_json):
+    """List your news, newest first.
+
+    Example: matcher news list --json
+    """
+    from matcher.news import list_news, news_to_dict
+    with home.db.session() as session:
+        rows = [news_to_dict(a) for a in list_news(session)]
+    if as_json:
+        return print_json(rows)
+    if not rows:
+        console.print("no news yet")
+    for r in rows:
+        console.print(f"{r['id']:>4}  {r['date']}  {safe(r['title'], 90)}" + (f"  {safe(r['link'])}" if r["link"] else ""))
+
+
+@main.command()
+@click.option("--html", "html_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here.")
+@as_of_option
+@home_command
+def report(home, html_file, as_of):
+    """A one-page relationship health report as static HTML (charts inline).
+
+    Example: matcher report --html health.html
+    """
+    from matcher.report import write_report
+    with home.db.session() as session:
+        data = write_report(session, home.settings, as_of, html_file)
+    click.echo(f"wrote {html_file}: {len(data.contacts)} contacts as of {d(as_of)}")

@@ -43,12 +43,12 @@ class ThrottleSettings:
     min_score: float = 0.20          # the matcher's threshold: better nothing than irrelevant
     daily_cap: int = 5
     weekly_send_cap: int = 0         # 0 = off
-    near_duplicate: float = 0.45     # article-to-article similarity that makes two one story
+    near_duplicate: float = 0.5      # article-to-article similarity that makes two one story
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    concurrency: int = 32
+    concurrency: int = 64            # requests in flight across all hosts (per_host still caps each)
     per_host: int = 4
     timeout: float = 20.0            # seconds for connect/read of one request
     deadline: float = 60.0           # seconds for one feed or page, whole
@@ -59,12 +59,43 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class OccasionSettings:
+    """Which dates merit a greeting, and how early the greeting is proposed.
+
+    Holidays are named as the `holidays` library names them in English; a country missing
+    from `greet` takes the "*" entry.
+    """
+
+    greet: dict = field(default_factory=lambda: {
+        "IT": ["Christmas Day", "Easter Sunday", "New Year's Day"],
+        "US": ["Thanksgiving Day", "Christmas Day", "New Year's Day"],
+        "GB": ["Christmas Day", "New Year's Day"],
+        "*": ["Christmas Day", "New Year's Day"],
+    })
+    lead_days: dict = field(default_factory=lambda: {"Christmas Day": 3, "Easter Sunday": 2})
+    holiday_lead_days: int = 1       # for a greeted holiday not in lead_days
+    birthday_lead_days: int = 0      # birthdays, work anniversaries, custom dates: on the day
+    greeting_gap_days: int = 14      # no holiday greeting this soon after another one
+    job_change_days: int = 30        # a new role is congratulated within this many days
+    stale_project_days: int = 182    # unconfirmed this long: "still current?" in the agenda
+    retire_project_days: int = 365   # unconfirmed this long: stops driving matching
+    news_freshness_days: int = 60    # your own news stays worth sharing this long
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    article_days: int = 90           # articles older than this, sent to no one, are pruned; 0 = keep all
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str = ""
     user: UserSettings = field(default_factory=UserSettings)
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    occasions: OccasionSettings = field(default_factory=OccasionSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     @property
     def db_url(self) -> str:
@@ -112,7 +143,7 @@ def load(home: Path | str | None = None) -> Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    unknown = set(data) - {"database", "user", "throttle", "fetch"}
+    unknown = set(data) - {"database", "user", "throttle", "fetch", "occasions", "retention"}
     if unknown:
         raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(unknown))}")
     return Settings(
@@ -121,6 +152,8 @@ def load(home: Path | str | None = None) -> Settings:
         user=_section(UserSettings, data.get("user", {}), "user"),
         throttle=_section(ThrottleSettings, data.get("throttle", {}), "throttle"),
         fetch=_section(FetchSettings, data.get("fetch", {}), "fetch"),
+        occasions=_section(OccasionSettings, data.get("occasions", {}), "occasions"),
+        retention=_section(RetentionSettings, data.get("retention", {}), "retention"),
     )
 
 
@@ -142,7 +175,7 @@ freshness_days = 14  # only articles published within these days are proposed
 min_score = 0.20     # the matcher's threshold: better nothing than something irrelevant
 daily_cap = 5        # new suggestions per day, across everyone
 weekly_send_cap = 0  # sends per week across everyone; 0 = off
-near_duplicate = 0.45# similarity at which two articles are the same story
+near_duplicate = 0.5 # similarity at which two articles are the same story
 
 [throttle.cadence_by_kind]
 colleague = 21
@@ -150,8 +183,30 @@ recruiter = 30
 headhunter = 45
 
 [fetch]
-concurrency = 32     # requests in flight
+concurrency = 64     # requests in flight
 per_host = 4         # requests in flight to one host
 timeout = 20.0       # seconds to connect / between bytes
 deadline = 60.0      # seconds for one feed or page, whole
+
+[retention]
+article_days = 90    # articles older than this that no suggestion refers to are pruned; 0 = keep all
+
+[occasions]
+holiday_lead_days = 1     # a greeted holiday is proposed this many days before
+birthday_lead_days = 0    # birthdays, work anniversaries, custom dates
+greeting_gap_days = 14    # no holiday greeting this soon after another one to the same person
+job_change_days = 30      # a new role is congratulated within this many days
+stale_project_days = 182  # a project unconfirmed this long shows as "still current?"
+retire_project_days = 365 # unconfirmed this long, it stops driving matching
+news_freshness_days = 60  # your own news (matcher news add) stays worth sharing this long
+
+[occasions.greet]         # holidays worth a greeting, by the contact's country ("*" = others)
+IT = ["Christmas Day", "Easter Sunday", "New Year's Day"]
+US = ["Thanksgiving Day", "Christmas Day", "New Year's Day"]
+GB = ["Christmas Day", "New Year's Day"]
+"*" = ["Christmas Day", "New Year's Day"]
+
+[occasions.lead_days]     # per holiday, overriding holiday_lead_days
+"Christmas Day" = 3
+"Easter Sunday" = 2
 """

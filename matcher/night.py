@@ -20,6 +20,8 @@ from matcher.errors import RunLocked
 from matcher.feeds.ingest import ingest
 from matcher.home import Home
 from matcher.models import Run
+from matcher.retention import prune_articles
+from matcher.greetings import propose_greetings
 from matcher.suggest import suggest
 
 log = logging.getLogger("matcher.night")
@@ -63,6 +65,8 @@ class NightReport:
     expired: int
     held: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    greetings_new: list[int] = field(default_factory=list)  # greetings and congratulations
+    articles_pruned: int = 0  # old articles no suggestion refers to (matcher.retention)
 
     def to_dict(self) -> dict:
         return {
@@ -72,7 +76,8 @@ class NightReport:
             "pages_fetched": self.pages_fetched, "suggestions_new": len(self.suggestions_new),
             "suggestion_ids": self.suggestions_new, "expired": self.expired,
             "held": {str(k): v for k, v in sorted(self.held.items())},
-            "seconds": round(self.seconds, 2),
+            "greetings_new": len(self.greetings_new), "greeting_ids": self.greetings_new,
+            "seconds": round(self.seconds, 2), "articles_pruned": self.articles_pruned,
         }
 
 
@@ -101,10 +106,14 @@ def run_night(
                 ingested = ingest(home.db, home.settings, now=fetch_clock(as_of), progress=progress)
                 if progress:
                     progress("suggest", 0, 1)
+                # Occasions first: a greeting pending today holds articles back (rule 3).
+                with home.db.session() as session:
+                    greeted = propose_greetings(session, home.settings, as_of)
                 with home.db.session() as session:
                     suggested = suggest(session, home.settings, as_of)
                 if progress:
                     progress("suggest", 1, 1)
+                pruned = prune_articles(home.db, home.settings, fetch_clock(as_of))
             except BaseException as exc:
                 with home.db.session() as session:
                     failed = session.get(Run, run.id)
@@ -124,7 +133,8 @@ def run_night(
             report = NightReport(
                 run.id, as_of, ingested.feeds_ok, ingested.feeds_failed, ingested.not_modified,
                 len(ingested.new_article_ids), ingested.pages_fetched, suggested.created,
-                suggested.expired, suggested.held, (finished - started).total_seconds(),
+                suggested.expired + greeted.expired, suggested.held,
+                (finished - started).total_seconds(), greeted.created, pruned,
             )
             log.info("run %s ok: %s", run.id, report.to_dict())
             return report

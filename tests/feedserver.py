@@ -38,6 +38,10 @@ class Special:
     content_type: str = "text/plain"
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    # A body too big to hold: a function returning an iterator of chunks, sent without
+    # Content-Length and closed after (HTTP/1.0 style); `sent` counts what went out.
+    stream: object = None
+    sent: int = 0
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -80,12 +84,13 @@ class FeedServer:
 
     def special(self, path: str, status: int = 200, body: bytes | str = b"",
                 content_type: str = "text/plain", headers: dict | None = None,
-                delay: float = 0.0) -> None:
-        """Answer `path` with exactly this (a status, a delay…), ahead of its content."""
+                delay: float = 0.0, stream=None) -> Special:
+        """Answer `path` with exactly this (a status, a delay, a streamed body…), ahead of its content."""
         if isinstance(body, str):
             body = body.encode("utf-8")
         with self.lock:
-            self.specials[path] = Special(status, body, content_type, dict(headers or {}), delay)
+            self.specials[path] = Special(status, body, content_type, dict(headers or {}), delay, stream)
+            return self.specials[path]
 
     def redirect(self, path: str, to: str, status: int = 301) -> None:
         target = to if "://" in to else self.url(to)
@@ -143,6 +148,24 @@ class FeedServer:
                     except (BrokenPipeError, ConnectionResetError):
                         pass
 
+            def _stream(self, special, head, entry):
+                entry.status = special.status
+                self.close_connection = True
+                self.send_response(special.status)
+                self.send_header("Content-Type", special.content_type)
+                self.send_header("Connection", "close")
+                for k, v in special.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                if head:
+                    return
+                try:
+                    for chunk in special.stream():
+                        self.wfile.write(chunk)
+                        special.sent += len(chunk)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+
             def _answer(self, head):
                 path = self.path.split("?", 1)[0]
                 entry = LoggedRequest(self.command, self.path, dict(self.headers.items()))
@@ -154,6 +177,8 @@ class FeedServer:
                 if special is not None:
                     if special.delay:
                         time.sleep(special.delay)
+                    if special.stream is not None:
+                        return self._stream(special, head, entry)
                     return self._send(special.status, special.body, special.content_type,
                                       special.headers, head, entry)
                 if item is None:
@@ -178,6 +203,90 @@ class FeedServer:
                 return self._send(200, body, content_type, headers, head, entry)
 
         return Handler
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that does not speak HTTP properly, for the fault matrix.
+
+    behaviour: "silent" (reads, never answers), "dribble" (a status line then one byte a
+    second, forever), "garbage" (non-HTTP bytes, then hangs up), "hangup" (closes at once).
+    """
+
+    def __init__(self, behaviour: str, interval: float = 1.0):
+        self.behaviour = behaviour
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.bytes_sent = 0
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str = "/feed.xml") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self):
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.settimeout(0.2)
+        try:
+            if self.behaviour == "hangup":
+                return
+            try:
+                conn.recv(65536)
+            except (TimeoutError, socket.timeout):
+                pass
+            if self.behaviour == "garbage":
+                conn.sendall(b"\x00\xffSSH-2.0-nonsense\r\n\x13\x37" * 50)
+                return
+            if self.behaviour == "dribble":
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n<rss>"
+                i = 0
+                while not self.stopped.wait(self.interval if i else 0):
+                    conn.sendall(head[i : i + 1] if i < len(head) else b" ")
+                    self.bytes_sent += 1
+                    i += 1
+                return
+            while not self.stopped.wait(0.1):  # silent: hold the connection open
+                pass
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self):
+        self.stopped.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def raw_server():
+    """raw_server("silent") → a started RawServer; all are stopped after the test."""
+    started = []
+
+    def start(behaviour: str, interval: float = 1.0) -> RawServer:
+        server = RawServer(behaviour, interval)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ def test_every_command_has_help_with_an_example(path, command):
     assert invoke(*path, "--help").exit_code == 0
 
 
+@pytest.mark.sqlite_home  # about the SQLite file in the home
 def test_home_option_wins_over_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "from-env"))
     assert invoke("--home", str(tmp_path / "from-option"), "init").exit_code == 0
@@ -38,6 +39,7 @@ def test_home_option_wins_over_environment(tmp_path, monkeypatch):
     assert (tmp_path / "from-env" / DB_NAME).exists()
 
 
+@pytest.mark.sqlite_home  # about the SQLite file in the home
 def test_init_creates_config_database_and_importable_template(tmp_path):
     home = tmp_path / "h"
     result = invoke("--home", str(home), "init")

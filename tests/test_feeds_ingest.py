@@ -30,8 +30,8 @@ def offline(monkeypatch):
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path}/m.db")
+def db(db_url):
+    database = Database(db_url)
     yield database
     database.close()
 

@@ -28,8 +28,8 @@ NESTED = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path}/m.db")
+def db(home_db_url):
+    database = Database(home_db_url)
     yield database
     database.close()
 

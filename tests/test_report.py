@@ -50,7 +50,7 @@ def world(tmp_path):
     cli("log", "Dario", "ask", "--as-of", "2026-09-01")
     cli("log", "Elena", "meeting", "--as-of", "2026-11-20")
     # suggestions with a hostile feed title: one sent, one skipped, one pending
-    engine = create_engine(f"sqlite:///{home / 'matcher.db'}")
+    engine = create_engine(os.environ.get("MATCHER_DB") or f"sqlite:///{home / 'matcher.db'}")
     with Session(engine) as session:
         for i, status in enumerate(("sent", "skipped", "pending")):
             a = Article(key=f"k{i}", url=f"https://example.com/{i}?a=1&b=2", title=EVIL if i == 0 else f"Story {i}",

@@ -6,17 +6,31 @@ import asyncio
 import email.utils
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
+
+try:
+    import sniffio  # noqa: F401
+except ImportError:
+    # httpcore tries `import sniffio` on every request; a failed import is not cached and
+    # scans sys.path each time (a fifth of the fetch CPU). Cache the absence once.
+    import sys
+
+    sys.modules.setdefault("sniffio", None)
 
 from matcher.config import FetchSettings
 
 REDIRECTS = {301, 302, 303, 307, 308}
 PERMANENT = {301, 308}
 MAX_REDIRECTS = 10
+# We decode gzip/deflate ourselves, with a bound on the output: a 200 kB "gzip bomb" must not
+# become gigabytes in memory before the size cap can look at it.
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 @dataclass
@@ -156,20 +170,73 @@ class _Fetcher:
                 if resp.status_code >= 400:
                     result.error = f"HTTP {resp.status_code} {resp.reason_phrase}".strip()
                     return result
-                chunks = []
-                size = 0
-                async for chunk in resp.aiter_bytes():
-                    size += len(chunk)
-                    if size > self.settings.max_bytes:
-                        result.error = f"response larger than {self.settings.max_bytes} bytes"
-                        return result
-                    chunks.append(chunk)
-                result.body = b"".join(chunks)
+                length = resp.headers.get("content-length", "")
+                if length.isdigit() and int(length) > self.settings.max_bytes and not resp.headers.get("content-encoding"):
+                    result.error = f"response larger than {self.settings.max_bytes} bytes"
+                    return result
+                body = await _read_capped(resp, self.settings.max_bytes)
+                if body is None:
+                    result.error = f"response larger than {self.settings.max_bytes} bytes"
+                    return result
+                result.body = body
                 return result
         raise httpx.TooManyRedirects("too many redirects")
 
 
-async def fetch_many(requests: list[FetchRequest], settings: FetchSettings) -> list[FetchResult]:
+class _Decoder:
+    """gzip/deflate → bytes, never more than `limit` bytes of output per call."""
+
+    def __init__(self, encoding: str):
+        encoding = encoding.strip().lower()
+        self.first = False
+        if encoding in ("gzip", "x-gzip"):
+            self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.z = zlib.decompressobj()
+            self.first = True
+        else:
+            self.z = None
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if self.z is None:
+            return data
+        if self.first:
+            self.first = False
+            try:
+                return self.z.decompress(data, max(1, limit))
+            except zlib.error:  # "deflate" sent raw, without the zlib header
+                self.z = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self.z.decompress(data, max(1, limit))
+
+
+async def _read_capped(resp: httpx.Response, max_bytes: int) -> bytes | None:
+    """The decoded body, or None as soon as it would pass max_bytes (the rest is never read)."""
+    encodings = [e for e in resp.headers.get("content-encoding", "").split(",") if e.strip()]
+    decoders = [_Decoder(e) for e in reversed(encodings)]
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for raw in resp.aiter_raw():
+            data = raw
+            for dec in decoders:
+                data = dec.decode(data, max_bytes - size + 1)
+                # Output held back by the limit: still more than we accept.
+                if dec.z is not None and dec.z.unconsumed_tail:
+                    return None
+            size += len(data)
+            if size > max_bytes:
+                return None
+            chunks.append(data)
+    except zlib.error as exc:
+        raise httpx.DecodingError(f"bad compressed body: {exc}") from None
+    return b"".join(chunks)
+
+
+OnResult = Callable[[int, FetchResult], None]
+
+
+async def fetch_many(requests: list[FetchRequest], settings: FetchSettings,
+                     on_result: OnResult | None = None) -> list[FetchResult]:
     """Fetch all requests concurrently; results in the order of the requests."""
     fetcher = _Fetcher(settings)
     limits = httpx.Limits(
@@ -179,22 +246,29 @@ async def fetch_many(requests: list[FetchRequest], settings: FetchSettings) -> l
     async with httpx.AsyncClient(
         timeout=httpx.Timeout(settings.timeout),
         limits=limits,
-        headers={"User-Agent": settings.user_agent},
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         follow_redirects=False,
     ) as client:
-        return list(await asyncio.gather(*(fetcher.fetch(client, r) for r in requests)))
+        async def one(i: int, req: FetchRequest) -> FetchResult:
+            result = await fetcher.fetch(client, req)
+            if on_result is not None:
+                on_result(i, result)  # e.g. hand the body to a process pool while others download
+            return result
+
+        return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
 
 
-def fetch_all(requests: list[FetchRequest], settings: FetchSettings) -> list[FetchResult]:
+def fetch_all(requests: list[FetchRequest], settings: FetchSettings,
+              on_result: OnResult | None = None) -> list[FetchResult]:
     """Synchronous wrapper of fetch_many (also safe to call under a running event loop)."""
     if not requests:
         return []
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(fetch_many(requests, settings))
+        return asyncio.run(fetch_many(requests, settings, on_result))
     box: list = []
-    thread = threading.Thread(target=lambda: box.append(asyncio.run(fetch_many(requests, settings))))
+    thread = threading.Thread(target=lambda: box.append(asyncio.run(fetch_many(requests, settings, on_result))))
     thread.start()
     thread.join()
     return box[0]

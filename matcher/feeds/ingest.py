@@ -20,10 +20,13 @@ from matcher.feeds.fetch import FetchRequest, FetchResult, fetch_all, is_local
 from matcher.feeds.opml import FeedRecord, read_opml, write_opml
 from matcher.feeds.parse import EntryRecord, ParsedFeed, canonical_url, parse_feed
 from matcher.models import Article, Feed
+from matcher.retention import retention_cutoff
 from matcher.textsafe import clean
 
 MAX_BACKOFF = dt.timedelta(days=7)
+RETIRED = "retired"  # last_status prefix of a feed the server said is gone (410): never fetched again
 POOL_MIN_BATCH = 4  # below this, a process pool costs more than it saves
+PAGE_BATCH = 400  # article pages held in memory at once (≈30 MB of HTML)
 
 Progress = Callable[[str, int, int], None]
 
@@ -86,7 +89,8 @@ def _check_url(url: str) -> str:
 
 
 def add_feed(db, url: str, title: str = "", category: str = "") -> Feed:
-    """Subscribe to one feed; an already subscribed URL returns the existing feed."""
+    """Subscribe to one feed; an already subscribed URL returns the existing feed (a retired
+    one is tried again)."""
     url = _check_url(url)
     with db.session() as s:
         feed = s.scalar(select(Feed).where(Feed.url == url))
@@ -94,6 +98,9 @@ def add_feed(db, url: str, title: str = "", category: str = "") -> Feed:
             feed = _new_feed(url, title, category)
             s.add(feed)
             s.flush()
+        elif (feed.last_status or "").startswith(RETIRED):
+            # Subscribing again to a retired feed is asking to try it again.
+            feed.last_status, feed.error_count, feed.next_check = "new", 0, None
         return feed
 
 
@@ -124,22 +131,81 @@ def export_opml(db) -> str:
 # --- the night --------------------------------------------------------------------------
 
 
-def _pool_map(fn, arglists: list[tuple], workers: int) -> list:
-    """fn(*args) for each args, in a process pool when the batch is worth it."""
-    if not arglists:
-        return []
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: a worker ends when the run does, even when the run is SIGKILLed.
+
+    Forked workers inherit the run's lock; orphans blocked on an empty queue would hold it
+    forever and every later `matcher run` would be refused as "in progress".
+    """
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the run died before the line above
+        os._exit(0)
+
+
+def _new_pool(workers: int, size: int) -> ProcessPoolExecutor | None:
     workers = workers or os.cpu_count() or 1
-    if workers > 1 and len(arglists) >= POOL_MIN_BATCH:
-        try:
-            with ProcessPoolExecutor(max_workers=min(workers, len(arglists))) as pool:
-                return list(pool.map(fn, *zip(*arglists)))
-        except (BrokenProcessPool, OSError, pickle.PicklingError):
-            pass  # a pool that cannot start must not cost the night; do it here
-    return [fn(*args) for args in arglists]
+    if workers > 1 and size >= POOL_MIN_BATCH:
+        return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+    return None
+
+
+def _fetch_and_process(requests: list[FetchRequest], fs, fn, args_for, workers: int, pool=None):
+    """Fetch every request and, as each answer arrives, run fn(*args_for(answer)) in a process
+    pool: parsing and extraction overlap the downloads instead of waiting for the last one.
+
+    Returns (answers, outputs); outputs[i] is None where args_for(answer) is None. A pool
+    given is used and left open; otherwise one is made (when worth it) and shut down.
+    """
+    own_pool = pool is None
+    if own_pool:
+        pool = _new_pool(workers, len(requests))
+    futures: dict = {}
+
+    def on_result(i: int, answer: FetchResult) -> None:
+        args = args_for(answer)
+        if args is not None and pool is not None:
+            try:
+                futures[i] = pool.submit(fn, *args)
+            except (BrokenProcessPool, RuntimeError, OSError):
+                pass  # done below, in this process
+
+    outputs: list = [None] * len(requests)
+    try:
+        answers = fetch_all(requests, fs, on_result=on_result)
+        for i, answer in enumerate(answers):
+            args = args_for(answer)
+            if args is None:
+                continue
+            if i in futures:
+                try:
+                    outputs[i] = futures[i].result()
+                    continue
+                except (BrokenProcessPool, pickle.PicklingError, OSError):
+                    pass  # a pool that cannot work must not cost the night
+            outputs[i] = fn(*args)
+    finally:
+        if own_pool and pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return answers, outputs
 
 
 def _backoff(error_count: int) -> dt.timedelta:
     return min(dt.timedelta(hours=2 ** min(error_count, 16)), MAX_BACKOFF)
+
+
+def _duration(wait: dt.timedelta) -> str:
+    seconds = int(wait.total_seconds())
+    if seconds >= 86400:
+        return f"{seconds / 86400:.3g} d"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.3g} h"
+    return f"{max(1, seconds // 60)} min"
 
 
 def _short(text: str, limit: int = 190) -> str:
@@ -153,6 +219,7 @@ class _FeedWork:
     url: str
     result: FetchResult
     parsed: ParsedFeed | None = None
+    discovered: str = ""  # the feed an HTML page pointed to, fetched in its place
     error: str | None = None
     new: list[EntryRecord] = field(default_factory=list)
 
@@ -165,22 +232,46 @@ class _Story:
     page_url: str | None = None
 
 
-def _store_insert(session, values: dict) -> int | None:
-    """Insert one article, skipping (None) a key another writer stored first."""
+def _store_insert(session, rows: list[dict]) -> list[int]:
+    """Insert articles, skipping keys another writer stored first; the ids of those inserted."""
+    if not rows:
+        return []
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
         else:
             from sqlalchemy.dialects.postgresql import insert
-        stmt = insert(Article).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        return session.scalar(stmt.returning(Article.id))
-    if session.scalar(select(Article.id).where(Article.key == values["key"])) is not None:
-        return None
-    article = Article(**values)
-    session.add(article)
-    session.flush()
-    return article.id
+        stmt = insert(Article).on_conflict_do_nothing(index_elements=["key"]).returning(Article.id)
+        # One statement for the feed's batch (SQLAlchemy sends it as multi-row VALUES).
+        return list(session.scalars(stmt, rows))
+    ids = []
+    for values in rows:
+        if session.scalar(select(Article.id).where(Article.key == values["key"])) is not None:
+            continue
+        article = Article(**values)
+        session.add(article)
+        session.flush()
+        ids.append(article.id)
+    return ids
+
+
+def _follow_alternates(works: list[_FeedWork], fs) -> None:
+    """An HTML page instead of a feed: fetch and parse the feed it names as its alternate."""
+    if not works:
+        return
+    results = fetch_all([FetchRequest(w.parsed.alternate) for w in works], fs)
+    ok = [(w, r) for w, r in zip(works, results) if r.error is None and r.status == 200]
+    for w, r in zip(works, results):
+        if r.error is not None or r.status != 200:
+            w.error = f"{w.error}; its alternate feed {w.parsed.alternate[:200]}: {r.error or r.status}"
+    parsed = [parse_feed(r.body, r.final_url or w.parsed.alternate, r.content_type) for w, r in ok]
+    for (w, r), p in zip(ok, parsed):
+        if p.error:
+            w.error = f"{w.error}; its alternate feed {w.parsed.alternate[:200]}: {p.error}"
+            continue
+        w.discovered = r.final_url or w.parsed.alternate
+        w.result, w.parsed, w.error = r, p, None
 
 
 def ingest(
@@ -199,33 +290,43 @@ def ingest(
         due = s.execute(
             select(Feed.id, Feed.url, Feed.etag, Feed.last_modified)
             .where(or_(Feed.next_check.is_(None), Feed.next_check <= now))
+            .where(~Feed.last_status.startswith(RETIRED))
             .order_by(Feed.id)
         ).all()
     if not due:
         return report
 
-    # 1. fetch, conditionally
+    # 1. fetch, conditionally; 2. parse what changed in the process pool, as it arrives
     tell("fetch", 0, len(due))
-    results = fetch_all([FetchRequest(url, etag, lm) for _, url, etag, lm in due], fs)
+
+    def parse_args(res: FetchResult):
+        if res.error is not None or res.status == 304:
+            return None
+        return (res.body, res.final_url or res.url, res.content_type)
+
+    results, parsed = _fetch_and_process(
+        [FetchRequest(url, etag, lm) for _, url, etag, lm in due], fs, parse_feed, parse_args, fs.workers
+    )
     tell("fetch", len(due), len(due))
     works = [_FeedWork(fid, url, res) for (fid, url, _, _), res in zip(due, results)]
-
-    # 2. parse what changed, in the process pool
-    to_parse = [w for w in works if w.result.error is None and w.result.status != 304]
-    for w in works:
+    to_parse = []
+    for w, p in zip(works, parsed):
         if w.result.error:
             w.error = w.result.error
-    tell("parse", 0, len(to_parse))
-    parsed = _pool_map(
-        parse_feed,
-        [(w.result.body, w.result.final_url or w.url, w.result.content_type) for w in to_parse],
-        fs.workers,
-    )
-    tell("parse", len(to_parse), len(to_parse))
-    for w, p in zip(to_parse, parsed):
-        w.parsed = p
-        if p.error:
-            w.error = p.error
+        elif p is not None:
+            w.parsed = p
+            to_parse.append(w)
+            if p.error:
+                w.error = p.error
+    tell("parse", len(to_parse), len(to_parse))  # parsed while fetching
+    _follow_alternates([w for w in to_parse if w.parsed.alternate], fs)
+
+    # Entries older than the retention age would be pruned tonight: never store them.
+    cutoff = retention_cutoff(settings, now)
+    if cutoff is not None:
+        for w in works:
+            if w.parsed and not w.error:
+                w.parsed.entries = [e for e in w.parsed.entries if e.published is None or e.published >= cutoff]
 
     # 3. keep only entries not already stored (nor claimed by an earlier feed tonight)
     keys = {e.key for w in works if w.parsed and not w.error for e in w.parsed.entries}
@@ -258,17 +359,32 @@ def ingest(
                 story.page_url = link
                 page_wanted.append(story)
     if page_wanted:
+        # Pages are extracted in the process pool while the rest are still downloading.
         tell("pages", 0, len(page_wanted))
-        pages = fetch_all([FetchRequest(s.page_url) for s in page_wanted], fs)
-        tell("pages", len(page_wanted), len(page_wanted))
-        got = [(s, p) for s, p in zip(page_wanted, pages) if p.error is None and p.body]
-        report.pages_fetched = len(got)
-        tell("extract", 0, len(got))
-        texts = _pool_map(extract_text, [(p.body, p.final_url or s.page_url) for s, p in got], fs.workers)
-        tell("extract", len(got), len(got))
-        for (story, _), text in zip(got, texts):
-            if text and len(text) > len(story.text):
-                story.text, story.source = text, "page"
+
+        def extract_args(page: FetchResult):
+            if page.error is not None or not page.body:
+                return None
+            return (page.body, page.final_url or page.url)
+
+        pool = _new_pool(fs.workers, len(page_wanted))
+        try:
+            # In batches, so that the HTML of 10,000 pages is never all in memory at once.
+            for start in range(0, len(page_wanted), PAGE_BATCH):
+                batch = page_wanted[start : start + PAGE_BATCH]
+                pages, texts = _fetch_and_process(
+                    [FetchRequest(s.page_url) for s in batch], fs, extract_text, extract_args, fs.workers, pool
+                )
+                report.pages_fetched += sum(1 for p in pages if p.error is None and p.body)
+                for story, text in zip(batch, texts):
+                    if text and len(text) > len(story.text):
+                        story.text, story.source = text, "page"
+                del pages, texts
+                tell("pages", start + len(batch), len(page_wanted))
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        tell("extract", report.pages_fetched, report.pages_fetched)  # extracted while fetching
 
     # 5. store: each feed's articles and state in one transaction
     tell("store", 0, len(works))
@@ -298,14 +414,21 @@ def _store_feed(db, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime) 
             return []
         res = w.result
         feed.last_checked = now
+        if res.status == 410:
+            # The server says the feed is gone for good: stop asking (re-add it to resume).
+            feed.error_count = (feed.error_count or 0) + 1
+            feed.last_error = _short(w.error or "HTTP 410 Gone", 1000)
+            feed.last_status = f"{RETIRED}: HTTP 410 Gone, no longer fetched"
+            feed.next_check = None
+            return []
         if w.error:
             feed.error_count = (feed.error_count or 0) + 1
             feed.last_error = _short(w.error, 1000)
-            feed.last_status = _short("error: " + w.error)
             wait = _backoff(feed.error_count)
             if res.retry_after:
                 wait = min(max(wait, dt.timedelta(seconds=res.retry_after)), MAX_BACKOFF)
             feed.next_check = now + wait
+            feed.last_status = _short(f"error: {w.error}", 140) + f" (failure {feed.error_count}, next try in {_duration(wait)})"
             return []
 
         feed.error_count = 0
@@ -315,10 +438,13 @@ def _store_feed(db, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime) 
             feed.etag = res.etag[:500] if res.etag else None
         if res.status != 304 or res.last_modified:
             feed.last_modified = res.last_modified[:100] if res.last_modified else None
-        if res.permanent_redirect and res.final_url and res.final_url != feed.url:
-            taken = s.scalar(select(Feed.id).where(Feed.url == res.final_url, Feed.id != feed.id))
+        moved = ""
+        new_url = w.discovered or (res.final_url if res.permanent_redirect else "")
+        if new_url and new_url != feed.url:
+            taken = s.scalar(select(Feed.id).where(Feed.url == new_url, Feed.id != feed.id))
             if taken is None:
-                feed.url = res.final_url[:2000]
+                feed.url = new_url[:2000]
+                moved = f", moved to {_short(new_url, 100)}"
         if res.status == 304:
             feed.last_status = "not modified"
             return []
@@ -329,27 +455,15 @@ def _store_feed(db, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime) 
                 feed.title = parsed.title[:500]
             if not feed.site_url and parsed.site_url:
                 feed.site_url = parsed.site_url[:2000]
+        rows = []
         for e in w.new:
             story = stories[e.key]
-            published = e.published or now
-            if published > now:
-                published = now
-            article_id = _store_insert(
-                s,
-                dict(
-                    key=e.key,
-                    feed_id=feed.id,
-                    url=(canonical_url(e.url) if e.url else "")[:2000],
-                    title=e.title[:1000],
-                    summary=e.summary,
-                    text=story.text,
-                    text_source=story.source,
-                    language="",
-                    published=published,
-                    fetched_at=now,
-                ),
-            )
-            if article_id is not None:
-                ids.append(article_id)
-        feed.last_status = f"ok: {len(ids)} new"
+            published = min(e.published or now, now)  # never in the future, never missing
+            rows.append(dict(
+                key=e.key, feed_id=feed.id, url=(canonical_url(e.url) if e.url else "")[:2000],
+                title=e.title[:1000], summary=e.summary, text=story.text, text_source=story.source,
+                language="", published=published, fetched_at=now,
+            ))
+        ids = _store_insert(s, rows)
+        feed.last_status = f"ok: {len(ids)} new{moved}"
     return ids
