@@ -331,7 +331,7 @@ def _blank(value) -> bool:
 
 # --- fields → records -------------------------------------------------------------------
 
-_PARSERS = {
+FIELD_PARSERS = {  # one checker per contact field, shared with contacts edit
     "email": F.parse_email,
     "kind": F.parse_kind,
     "company": lambda v: F.parse_text(v, "company"),
@@ -361,8 +361,8 @@ def _record(fields: Fields, line: int | None) -> ContactRecord:
                 name = F.parse_name(value)
             elif key == "projects":
                 projects = [_project(item, item_line) for item, item_line in value]
-            elif key in _PARSERS:
-                values[key] = _PARSERS[key](value)
+            elif key in FIELD_PARSERS:
+                values[key] = FIELD_PARSERS[key](value)
             else:
                 raise ValueError(_unknown(key, CONTACT_KEYS, "contact"))
         except ValueError as exc:

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from matcher.contacts import fields as F
+from matcher.contacts.importer import FIELD_PARSERS
 from matcher.contacts.records import EXTRA_FIELDS, TEXT_FIELDS, ContactRecord, ProjectRecord
 from matcher.errors import MatcherError, NotFound
 from matcher.models import Contact, JobChange, Project
@@ -401,23 +402,9 @@ def add_contact(db, record: ContactRecord, as_of: date) -> Contact:
 
 
 _EDIT_PARSERS = {
+    **FIELD_PARSERS,
     "name": F.parse_name,
-    "email": F.parse_email,
-    "kind": F.parse_kind,
-    "company": lambda v: F.parse_text(v, "company"),
-    "role": lambda v: F.parse_text(v, "role"),
-    "country": F.parse_country,
-    "language": F.parse_language,
-    "channel": lambda v: F.parse_text(v, "channel"),
-    "notes": lambda v: F.parse_text(v, "notes"),
-    "cadence_days": F.parse_cadence,
-    "do_not_contact": lambda v: F.parse_bool(v, "do_not_contact"),
-    "birthday": lambda v: F.parse_occasion_date(v, "birthday"),
     "snoozed_until": lambda v: F.parse_date(v, "snoozed_until"),
-    "profile_url": F.parse_url,
-    "anniversary": lambda v: F.parse_occasion_date(v, "anniversary"),
-    "labels": F.parse_labels,
-    "connected_on": lambda v: F.parse_date(v, "connected_on"),
 }
 
 
