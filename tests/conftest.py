@@ -117,3 +117,24 @@ def home_db_url(tmp_path):
     """The database a test should open: SQLite in tmp_path, or the PostgreSQL database of
     this test when the whole suite runs on PostgreSQL (MATCHER_TEST_DB=postgresql)."""
     return os.environ.get("MATCHER_DB") or f"sqlite:///{tmp_path / 'm.db'}"
+
+
+@pytest.fixture
+def home_cli(tmp_path):
+    """`run(*args, ok=True, input=None)`: the matcher CLI on a new, initialised home in tmp_path;
+    with ok=True a non-zero exit fails the test with the command's output."""
+    from click.testing import CliRunner
+
+    from matcher.cli import main
+
+    runner = CliRunner()
+    home = tmp_path / "home"
+
+    def run(*args, ok=True, input=None):
+        result = runner.invoke(main, ["--home", str(home), *args], input=input, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    run("init")
+    return run

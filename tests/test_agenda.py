@@ -36,21 +36,11 @@ CONTACTS = """
 
 
 @pytest.fixture
-def cli(tmp_path):
-    runner = CliRunner()
-    home = tmp_path / "home"
-
-    def run(*args, ok=True):
-        result = runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    run("init")
+def cli(home_cli, tmp_path):
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")
-    run("contacts", "import", str(contacts), "--as-of", "2026-03-01")
-    return run
+    home_cli("contacts", "import", str(contacts), "--as-of", "2026-03-01")
+    return home_cli
 
 
 def test_agenda_json_rows_and_their_days(cli):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from matcher.cli import main
 from matcher.config import ThrottleSettings
-from matcher.models import Article, Contact, Feed, Suggestion, Touch
+from matcher.models import Article, Suggestion, Touch
 from tests.feedserver import FeedServer, rss
 
 START = dt.date(2026, 11, 2)

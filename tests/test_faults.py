@@ -122,8 +122,8 @@ def test_fault_matrix_night_completes_with_clear_statuses(db, db_url, settings, 
     fs.special("/gzipped.xml", body=gzip.compress(good_feed("zipped")), content_type="application/rss+xml",
                headers={"Content-Encoding": "gzip"})
     # an HTML page that names its feed
-    fs.set("/site.html", f'<!DOCTYPE html><html><head><title>Site</title><link rel="alternate" '
-           f'type="application/rss+xml" href="/site-feed.xml"></head><body>Hello</body></html>', "text/html")
+    fs.set("/site.html", '<!DOCTYPE html><html><head><title>Site</title><link rel="alternate" '
+           'type="application/rss+xml" href="/site-feed.xml"></head><body>Hello</body></html>', "text/html")
     fs.set("/site-feed.xml", good_feed("site"))
     fs.set("/login.html", "<!DOCTYPE html><html><body>Please log in</body></html>", "text/html")
     # entries that are odd but fine

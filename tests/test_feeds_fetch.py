@@ -3,7 +3,6 @@ from dataclasses import replace
 
 from matcher.config import FetchSettings
 from matcher.feeds.fetch import FetchRequest, fetch_all
-from tests.feedserver import feed_server  # noqa: F401  (fixture)
 from tests.feedserver import rss
 
 FAST = FetchSettings(timeout=2.0, deadline=3.0, user_agent="matcher-test/1")

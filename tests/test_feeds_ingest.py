@@ -7,8 +7,7 @@ from sqlalchemy import select
 from matcher.config import FetchSettings, Settings
 from matcher.db import Database
 from matcher.feeds.ingest import add_feed, ingest, list_feeds
-from matcher.models import Article, Feed
-from tests.feedserver import feed_server  # noqa: F401  (fixture)
+from matcher.models import Article
 from tests.feedserver import LONG, PAGE, atom, rss
 
 NOW = dt.datetime(2026, 11, 20, 6, 0)

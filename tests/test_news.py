@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from matcher.cli import main
 
 CONTACTS = """
 - name: Giulia Conti
@@ -34,21 +32,11 @@ NEWS = "I published an analysis of green coffee supply contracts with growers in
 
 
 @pytest.fixture
-def cli(tmp_path):
-    runner = CliRunner()
-    home = tmp_path / "home"
-
-    def run(*args, ok=True):
-        result = runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    run("init")
+def cli(home_cli, tmp_path):
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")
-    run("contacts", "import", str(contacts), "--as-of", "2026-10-01")
-    return run
+    home_cli("contacts", "import", str(contacts), "--as-of", "2026-10-01")
+    return home_cli
 
 
 def test_news_is_proposed_to_the_contact_it_fits_and_counts_as_a_give(cli):

@@ -5,25 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from matcher.cli import main
 
 
 @pytest.fixture
-def cli(tmp_path):
-    runner = CliRunner()
-    home = tmp_path / "home"
-
-    def run(*args, ok=True):
-        result = runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    run("init")
-    run("contacts", "add", "Bruno Ferri", "--kind", "headhunter", "--as-of", "2026-01-01")
-    return run
+def cli(home_cli, tmp_path):
+    home_cli("contacts", "add", "Bruno Ferri", "--kind", "headhunter", "--as-of", "2026-01-01")
+    return home_cli
 
 
 def why(cli, day):

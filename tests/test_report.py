@@ -4,7 +4,6 @@ and — when Debian's chromium is installed — rendered by a real headless brow
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import shutil
