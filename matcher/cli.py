@@ -562,9 +562,12 @@ def top(home, contact, limit, as_json, as_of):
     if not data:
         console.print(f"nothing fresh matches {safe(name)}")
         return
-    table = Table("score", "date", "title", "matching", title=safe(name))
+    table = Table("fit", "score", "date", "title", "matching", title=safe(name),
+                  caption="ordered by fit (the project widened by its closest stories); "
+                          f"score is the match the threshold ({home.settings.throttle.min_score:.2f}) judges")
     for r in data:
-        table.add_row(f"{r['score']:.2f}", r["published"] or "", short(r["title"], 60), short(", ".join(r["reasons"]), 45))
+        table.add_row(f"{r['fit']:.2f}", f"{r['score']:.2f}", r["published"] or "", short(r["title"], 55),
+                      short(", ".join(r["reasons"]), 40))
     console.print(table)
 
 

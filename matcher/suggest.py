@@ -297,15 +297,19 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
 
 @dataclass
 class TopRow:
+    """One of `top`'s rows. `score` is the match with the project as written (what the
+    threshold judges); `fit` orders the rows (the project expanded with its closest stories)."""
+
     article: Article
     score: float
     reasons: list[str]
     project: Project
+    fit: float = 0.0
 
     def to_dict(self) -> dict:
         return {
             "article_url": self.article.url, "title": self.article.title,
-            "score": round(self.score, 4), "reasons": self.reasons,
+            "score": round(self.score, 4), "fit": round(self.fit, 4), "reasons": self.reasons,
             "published": self.article.published.date().isoformat() if self.article.published else None,
             "feed": self.article.feed.title if self.article.feed else "",
             "project": self.project.text,
@@ -333,7 +337,8 @@ def top(session: Session, settings: Settings, contact_ref: str, today: dt.date, 
         shown.add(stories[j])
         project = projects[int(scored.project[0][j])]
         article = ranking.articles[j]
-        rows.append(TopRow(article, float(match[j]), ranking.matcher.reasons(project.text, article), project))
+        rows.append(TopRow(article, float(match[j]), ranking.matcher.reasons(project.text, article), project,
+                           float(rank[j])))
     return contact, rows
 
 

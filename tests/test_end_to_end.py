@@ -308,7 +308,7 @@ def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engi
     top = json.loads(cli("top", "Irene", "--json", "--limit", "3", "--as-of", days[-1].isoformat()).stdout)
     assert top and all("coffee" in row["title"] for row in top)
     assert all(set(row) >= {"article_url", "title", "score", "reasons"} for row in top)
-    assert top == sorted(top, key=lambda r: -r["score"])
+    assert top == sorted(top, key=lambda r: -r["fit"])  # ordered by fit; score is what the threshold judges
 
 
 def test_second_night_with_nothing_new_gets_304s_and_adds_nothing(world, feed_server, engine):
