@@ -138,3 +138,23 @@ def home_cli(tmp_path):
 
     run("init")
     return run
+
+
+def _opened(url):
+    from matcher.db import Database
+
+    database = Database(url)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def db(db_url):
+    """A migrated database on `db_url` (SQLite file, and PostgreSQL when available)."""
+    yield from _opened(db_url)
+
+
+@pytest.fixture
+def home_db(home_db_url):
+    """A migrated database where the test's home would keep it."""
+    yield from _opened(home_db_url)

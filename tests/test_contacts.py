@@ -18,7 +18,6 @@ from matcher.contacts import (
     read_contacts,
     remove_contact,
 )
-from matcher.db import Database
 from matcher.errors import InputFileError, MatcherError, NotFound
 from matcher.models import Contact, Project, Touch
 
@@ -43,10 +42,8 @@ FIRST = """\
 
 
 @pytest.fixture
-def db(home_db_url):
-    database = Database(home_db_url)
-    yield database
-    database.close()
+def db(home_db):
+    return home_db
 
 
 def load(db, tmp_path, text, name="c.yaml", as_of=DAY1) -> ImportReport:

@@ -33,10 +33,8 @@ DAY3 = date(2026, 12, 1)
 
 
 @pytest.fixture
-def db(home_db_url):
-    database = Database(home_db_url)
-    yield database
-    database.close()
+def db(home_db):
+    return home_db
 
 
 def load(db, name, as_of=DAY1, **kw):

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 
 from matcher.cli import main
 from matcher.config import FetchSettings, Settings
-from matcher.db import Database
 from matcher.feeds.ingest import add_feed, ingest, list_feeds
 from matcher.feeds.parse import MAX_ENTRY_CHARS
 from matcher.models import Article
@@ -26,13 +25,6 @@ from tests.feedserver import LONG, rss
 NOW = dt.datetime(2026, 11, 20, 6, 0)
 # Short limits so the whole matrix runs in seconds: 2 s between bytes, 3 s per feed.
 FAST = FetchSettings(timeout=2.0, deadline=3.0, max_bytes=2_000_000, workers=2)
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import select
 
 from matcher.config import FetchSettings, Settings
-from matcher.db import Database
 from matcher.feeds.ingest import add_feed, ingest, list_feeds
 from matcher.models import Article
 from tests.feedserver import LONG, PAGE, atom, rss
@@ -26,13 +25,6 @@ def offline(monkeypatch):
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", local_only)
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

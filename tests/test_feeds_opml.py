@@ -3,7 +3,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from matcher.db import Database
 from matcher.errors import InputFileError, NotFound
 from matcher.feeds.ingest import add_feed, export_opml, import_opml, list_feeds, remove_feed
 from matcher.feeds.opml import FeedRecord, read_opml, write_opml
@@ -28,10 +27,8 @@ NESTED = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 @pytest.fixture
-def db(home_db_url):
-    database = Database(home_db_url)
-    yield database
-    database.close()
+def db(home_db):
+    return home_db
 
 
 def test_read_nested_categories(tmp_path):

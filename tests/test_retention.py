@@ -1,23 +1,14 @@
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from matcher.config import RetentionSettings, Settings, load
-from matcher.db import Database
 from matcher.feeds.ingest import add_feed, ingest
 from matcher.models import Article, Contact, Suggestion
 from matcher.retention import prune_articles
 from tests.feedserver import LONG, rss
 
 NOW = dt.datetime(2026, 11, 20, 23, 0)
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    yield database
-    database.close()
 
 
 def settings(tmp_path, days=30):
