@@ -105,6 +105,9 @@ def _one_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
+ClientFor = Callable[[str], httpx.AsyncClient]  # the client (connection pool) for a URL's host
+
+
 class _Fetcher:
     def __init__(self, settings: FetchSettings):
         self.settings = settings
@@ -117,12 +120,12 @@ class _Fetcher:
             self.per_host[host] = asyncio.Semaphore(max(1, self.settings.per_host))
         return self.per_host[host]
 
-    async def fetch(self, client: httpx.AsyncClient, req: FetchRequest) -> FetchResult:
+    async def fetch(self, client_for: ClientFor, req: FetchRequest) -> FetchResult:
         if is_local(req.url):
             return await asyncio.to_thread(_read_local, req, self.settings.max_bytes)
         async with self.global_limit, self.host_limit(req.url):
             try:
-                return await asyncio.wait_for(self._get(client, req), self.settings.deadline)
+                return await asyncio.wait_for(self._get(client_for, req), self.settings.deadline)
             except (asyncio.TimeoutError, TimeoutError):
                 return FetchResult(req.url, None, error=f"timed out after {self.settings.deadline:g} s")
             except httpx.TimeoutException:
@@ -136,7 +139,7 @@ class _Fetcher:
             except Exception as exc:  # a bad URL, an odd server: one feed, one error line
                 return FetchResult(req.url, None, error=f"{type(exc).__name__}: {_one_line(exc)}")
 
-    async def _get(self, client: httpx.AsyncClient, req: FetchRequest) -> FetchResult:
+    async def _get(self, client_for: ClientFor, req: FetchRequest) -> FetchResult:
         url = req.url
         headers = {}
         if req.etag:
@@ -146,7 +149,7 @@ class _Fetcher:
         permanent = True
         redirected = False
         for _hop in range(MAX_REDIRECTS + 1):
-            async with client.stream("GET", url, headers=headers) as resp:
+            async with client_for(url).stream("GET", url, headers=headers) as resp:
                 location = resp.headers.get("location")
                 if resp.status_code in REDIRECTS and location:
                     redirected = True
@@ -239,23 +242,36 @@ async def fetch_many(requests: list[FetchRequest], settings: FetchSettings,
                      on_result: OnResult | None = None) -> list[FetchResult]:
     """Fetch all requests concurrently; results in the order of the requests."""
     fetcher = _Fetcher(settings)
-    limits = httpx.Limits(
-        max_connections=max(1, settings.concurrency),
-        max_keepalive_connections=max(1, settings.concurrency),
-    )
-    async with httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.timeout),
-        limits=limits,
-        headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-        follow_redirects=False,
-    ) as client:
-        async def one(i: int, req: FetchRequest) -> FetchResult:
-            result = await fetcher.fetch(client, req)
-            if on_result is not None:
-                on_result(i, result)  # e.g. hand the body to a process pool while others download
-            return result
+    # One connection pool per host, of per_host connections: httpcore scans every connection
+    # of its pool for every queued request, so one pool of `concurrency` connections spent
+    # more CPU on that bookkeeping than on HTTP (2.4 ms per page, 1,000 pages, 50 hosts).
+    clients: dict[str, httpx.AsyncClient] = {}
+    tls = httpx.create_ssl_context()  # shared: loading the CA store costs ~25 ms per context
 
+    def client_for(url: str) -> httpx.AsyncClient:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in clients:
+            size = max(1, min(settings.per_host, settings.concurrency))
+            clients[host] = httpx.AsyncClient(
+                timeout=httpx.Timeout(settings.timeout),
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+                follow_redirects=False,
+                verify=tls,
+            )
+        return clients[host]
+
+    async def one(i: int, req: FetchRequest) -> FetchResult:
+        result = await fetcher.fetch(client_for, req)
+        if on_result is not None:
+            on_result(i, result)  # e.g. hand the body to a process pool while others download
+        return result
+
+    try:
         return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
+    finally:
+        for client in clients.values():
+            await client.aclose()
 
 
 def fetch_all(requests: list[FetchRequest], settings: FetchSettings,
