@@ -179,17 +179,40 @@ def test_duplicate_key_race_is_skipped(db, settings, tmp_path, monkeypatch):
 
     real = ingest_module._store_feed
 
-    def racing(db_, work, stories, now):
+    def racing(session, work, stories, now):
         # another writer stores the same article between our check and our insert
         for e in work.new:
-            with db_.session() as s:
+            with db.session() as s:
                 s.add(Article(key=e.key, title="by another run", url=e.url))
-        return real(db_, work, stories, now)
+        return real(session, work, stories, now)
 
     monkeypatch.setattr(ingest_module, "_store_feed", racing)
     report = ingest(db, settings, now=NOW)
     assert report.feeds_ok == 1 and report.new_article_ids == []
     assert list(articles(db)) == ["by another run"]
+
+
+def test_a_feed_that_cannot_be_stored_fails_alone(db, settings, tmp_path, monkeypatch):
+    # Feeds are stored several per transaction; one feed's database error must not cost the others.
+    for i in range(3):
+        p = tmp_path / f"s{i}.xml"
+        p.write_bytes(rss(f"S{i}", [{"title": f"Stored {i}", "link": f"https://s.example/{i}", "content": LONG}]))
+        add_feed(db, str(p))
+    from matcher.feeds import ingest as ingest_module
+
+    real = ingest_module._store_feed
+
+    def flaky(session, work, stories, now):
+        if work.url.endswith("s1.xml") and work.new:
+            raise RuntimeError("disk says no")
+        return real(session, work, stories, now)
+
+    monkeypatch.setattr(ingest_module, "_store_feed", flaky)
+    report = ingest(db, settings, now=NOW)
+    assert report.feeds_ok == 2 and len(report.new_article_ids) == 2
+    assert sorted(articles(db)) == ["Stored 0", "Stored 2"]
+    broken = next(f for f in feeds(db).values() if f.url.endswith("s1.xml"))
+    assert "cannot store: RuntimeError: disk says no" in broken.last_error and broken.error_count == 1
 
 
 def test_process_pool_batch(db, settings, tmp_path):
