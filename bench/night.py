@@ -233,6 +233,33 @@ def threads_and_pool(urls: list[str], threads: int = 32, procs: int = 2) -> int:
         return sum(p.result() for p in parsed)
 
 
+def _extract(body: bytes) -> int:
+    import trafilatura
+
+    return len(trafilatura.extract(body) or "")
+
+
+def _get_extract(url: str) -> int:
+    return _extract(_get(url))
+
+
+def pages_threads_and_pool(urls: list[str], threads: int = 32, procs: int = 2) -> float:
+    """The reference design: 32 fetch threads, trafilatura.extract in a 2-process pool."""
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(procs) as pool, ThreadPoolExecutor(threads) as fetchers:
+        done = [pool.submit(_extract, f.result()) for f in as_completed(fetchers.submit(_get, u) for u in urls)]
+        assert all(d.result() for d in done)
+    return time.perf_counter() - t0
+
+
+def pages_in_threads(urls: list[str], threads: int = 32) -> float:
+    """The same with extraction inside the fetch threads (the GIL serialises it)."""
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(threads) as fetchers:
+        assert all(fetchers.map(_get_extract, urls))
+    return time.perf_counter() - t0
+
+
 def newsboat(urls: list[str], workdir: Path) -> tuple[float, float] | None:
     nb = shutil.which("newsboat")
     if not nb:
@@ -374,7 +401,7 @@ def main(argv=None) -> None:
     ap.add_argument("--retention-nights", type=int, default=100)
     ap.add_argument("--retention-feeds", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="40 feeds, 200 contacts, 1 repetition")
-    ap.add_argument("--skip", default="", help="comma list: naive,threads,newsboat,night,pages,extract,tfidf,retention")
+    ap.add_argument("--skip", default="", help="comma list: naive,threads,newsboat,night,pages,pagepeers,extract,tfidf,retention")
     ap.add_argument("--child-night", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--child-tfidf", nargs=2, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -461,8 +488,16 @@ def main(argv=None) -> None:
             settings = Settings(home=root)
             runs = [pages_per_second(farm, args.pages, settings) for _ in range(args.repeat)]
             pps = median([r["pages_per_s"] for r in runs])
-            row(f"{args.pages} pages of 50 KB fetched ({settings.fetch.concurrency} in flight) + extracted (2 procs)",
+            row(f"matcher: {args.pages} pages of 50 KB fetched ({settings.fetch.concurrency} in flight) + extracted (2 procs)",
                 f"{median([r['total_s'] for r in runs]):.2f} s", f"{pps:.0f} pages/s (target ≥ 300); reference 5.5 s")
+            urls = farm.page_urls(args.pages)
+            if "pagepeers" not in skip:
+                t = median([pages_threads_and_pool(urls) for _ in range(args.repeat)])
+                row("32 fetch threads + trafilatura.extract (defaults) in 2 procs", f"{t:.2f} s",
+                    f"{len(urls) / t:.0f} pages/s; reference 5.5 s")
+                t = median([pages_in_threads(urls) for _ in range(max(1, args.repeat - 1))])
+                row("32 fetch threads extracting inside the threads", f"{t:.2f} s",
+                    f"{len(urls) / t:.0f} pages/s; reference 18.7 s")
 
         if "tfidf" not in skip:
             print("\n## matching")
