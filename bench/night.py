@@ -99,7 +99,7 @@ def versions() -> dict:
     from importlib.metadata import version
 
     out = {}
-    for name in ("feedparser", "httpx", "trafilatura", "scikit-learn", "SQLAlchemy", "numpy", "lxml"):
+    for name in ("feedparser", "aiohttp", "trafilatura", "scikit-learn", "SQLAlchemy", "numpy", "lxml"):
         try:
             out[name] = version(name)
         except Exception:

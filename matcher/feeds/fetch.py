@@ -1,9 +1,14 @@
-"""Concurrent HTTP for feeds and article pages: conditional GET, limits, redirects."""
+"""Concurrent HTTP for feeds and article pages: conditional GET, limits, redirects.
+
+aiohttp, not httpx: on 1,000 article pages from 50 loopback hosts httpx spent 1.1 ms of the
+run's CPU per page, aiohttp 0.27 ms, and that CPU is taken from the extraction workers.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import ssl
 import threading
 import time
 import zlib
@@ -12,16 +17,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urljoin, urlsplit
 
-import httpx
-
-try:
-    import sniffio  # noqa: F401
-except ImportError:
-    # httpcore tries `import sniffio` on every request; a failed import is not cached and
-    # scans sys.path each time (a fifth of the fetch CPU). Cache the absence once.
-    import sys
-
-    sys.modules.setdefault("sniffio", None)
+import aiohttp
 
 from matcher.config import FetchSettings
 
@@ -105,7 +101,8 @@ def _one_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-ClientFor = Callable[[str], httpx.AsyncClient]  # the client (connection pool) for a URL's host
+class _TooManyRedirects(Exception):
+    pass
 
 
 class _Fetcher:
@@ -120,26 +117,28 @@ class _Fetcher:
             self.per_host[host] = asyncio.Semaphore(max(1, self.settings.per_host))
         return self.per_host[host]
 
-    async def fetch(self, client_for: ClientFor, req: FetchRequest) -> FetchResult:
+    async def fetch(self, session: aiohttp.ClientSession, req: FetchRequest) -> FetchResult:
         if is_local(req.url):
             return await asyncio.to_thread(_read_local, req, self.settings.max_bytes)
         async with self.global_limit, self.host_limit(req.url):
             try:
-                return await asyncio.wait_for(self._get(client_for, req), self.settings.deadline)
-            except (asyncio.TimeoutError, TimeoutError):
-                return FetchResult(req.url, None, error=f"timed out after {self.settings.deadline:g} s")
-            except httpx.TimeoutException:
+                return await asyncio.wait_for(self._get(session, req), self.settings.deadline)
+            except aiohttp.ServerTimeoutError:  # connect or read: `timeout` without progress
                 return FetchResult(req.url, None, error="timed out")
-            except httpx.TooManyRedirects:
+            except (asyncio.TimeoutError, TimeoutError):  # the whole-request deadline
+                return FetchResult(req.url, None, error=f"timed out after {self.settings.deadline:g} s")
+            except _TooManyRedirects:
                 return FetchResult(req.url, None, error="too many redirects")
-            except httpx.ConnectError as exc:
+            except aiohttp.ClientConnectorError as exc:
                 return FetchResult(req.url, None, error=f"cannot connect: {_one_line(exc)}")
-            except httpx.HTTPError as exc:
+            except aiohttp.ClientError as exc:
                 return FetchResult(req.url, None, error=f"network error: {_one_line(exc)}")
+            except zlib.error as exc:
+                return FetchResult(req.url, None, error=f"network error: bad compressed body: {_one_line(exc)}")
             except Exception as exc:  # a bad URL, an odd server: one feed, one error line
                 return FetchResult(req.url, None, error=f"{type(exc).__name__}: {_one_line(exc)}")
 
-    async def _get(self, client_for: ClientFor, req: FetchRequest) -> FetchResult:
+    async def _get(self, session: aiohttp.ClientSession, req: FetchRequest) -> FetchResult:
         url = req.url
         headers = {}
         if req.etag:
@@ -149,18 +148,18 @@ class _Fetcher:
         permanent = True
         redirected = False
         for _hop in range(MAX_REDIRECTS + 1):
-            async with client_for(url).stream("GET", url, headers=headers) as resp:
+            async with session.get(url, headers=headers, allow_redirects=False) as resp:
                 location = resp.headers.get("location")
-                if resp.status_code in REDIRECTS and location:
+                if resp.status in REDIRECTS and location:
                     redirected = True
-                    permanent = permanent and resp.status_code in PERMANENT
+                    permanent = permanent and resp.status in PERMANENT
                     url = urljoin(url, location)
                     if urlsplit(url).scheme not in ("http", "https"):
-                        return FetchResult(req.url, resp.status_code, error=f"redirect to a non-web URL: {url[:200]}")
+                        return FetchResult(req.url, resp.status, error=f"redirect to a non-web URL: {url[:200]}")
                     continue
                 result = FetchResult(
                     req.url,
-                    resp.status_code,
+                    resp.status,
                     etag=resp.headers.get("etag"),
                     last_modified=resp.headers.get("last-modified"),
                     final_url=url,
@@ -168,10 +167,10 @@ class _Fetcher:
                     retry_after=_retry_after(resp.headers.get("retry-after")),
                     content_type=resp.headers.get("content-type", ""),
                 )
-                if resp.status_code == 304:
+                if resp.status == 304:
                     return result
-                if resp.status_code >= 400:
-                    result.error = f"HTTP {resp.status_code} {resp.reason_phrase}".strip()
+                if resp.status >= 400:
+                    result.error = f"HTTP {resp.status} {resp.reason or ''}".strip()
                     return result
                 length = resp.headers.get("content-length", "")
                 if length.isdigit() and int(length) > self.settings.max_bytes and not resp.headers.get("content-encoding"):
@@ -183,7 +182,7 @@ class _Fetcher:
                     return result
                 result.body = body
                 return result
-        raise httpx.TooManyRedirects("too many redirects")
+        raise _TooManyRedirects()
 
 
 class _Decoder:
@@ -212,66 +211,52 @@ class _Decoder:
         return self.z.decompress(data, max(1, limit))
 
 
-async def _read_capped(resp: httpx.Response, max_bytes: int) -> bytes | None:
+async def _read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes | None:
     """The decoded body, or None as soon as it would pass max_bytes (the rest is never read)."""
     encodings = [e for e in resp.headers.get("content-encoding", "").split(",") if e.strip()]
     decoders = [_Decoder(e) for e in reversed(encodings)]
     chunks: list[bytes] = []
     size = 0
-    try:
-        async for raw in resp.aiter_raw():
-            data = raw
-            for dec in decoders:
-                data = dec.decode(data, max_bytes - size + 1)
-                # Output held back by the limit: still more than we accept.
-                if dec.z is not None and dec.z.unconsumed_tail:
-                    return None
-            size += len(data)
-            if size > max_bytes:
+    async for raw in resp.content.iter_any():
+        data = raw
+        for dec in decoders:
+            data = dec.decode(data, max_bytes - size + 1)
+            # Output held back by the limit: still more than we accept.
+            if dec.z is not None and dec.z.unconsumed_tail:
                 return None
-            chunks.append(data)
-    except zlib.error as exc:
-        raise httpx.DecodingError(f"bad compressed body: {exc}") from None
+        size += len(data)
+        if size > max_bytes:
+            return None
+        chunks.append(data)
     return b"".join(chunks)
 
 
 OnResult = Callable[[int, FetchResult], None]
+# Real servers send long Set-Cookie and CSP headers; aiohttp's default line limit is 8 KiB.
+MAX_HEADER_LINE = 65_536
 
 
 async def fetch_many(requests: list[FetchRequest], settings: FetchSettings,
                      on_result: OnResult | None = None) -> list[FetchResult]:
     """Fetch all requests concurrently; results in the order of the requests."""
     fetcher = _Fetcher(settings)
-    # One connection pool per host, of per_host connections: httpcore scans every connection
-    # of its pool for every queued request, so one pool of `concurrency` connections spent
-    # more CPU on that bookkeeping than on HTTP (2.4 ms per page, 1,000 pages, 50 hosts).
-    clients: dict[str, httpx.AsyncClient] = {}
-    tls = httpx.create_ssl_context()  # shared: loading the CA store costs ~25 ms per context
+    connector = aiohttp.TCPConnector(limit=max(1, settings.concurrency), limit_per_host=0,
+                                     ssl=ssl.create_default_context())
+    async with aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=None, connect=settings.timeout, sock_read=settings.timeout),
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        auto_decompress=False,  # _read_capped decodes, within max_bytes
+        cookie_jar=aiohttp.DummyCookieJar(),  # no cookies carried from one site to the next
+        max_line_size=MAX_HEADER_LINE, max_field_size=MAX_HEADER_LINE,
+    ) as session:
+        async def one(i: int, req: FetchRequest) -> FetchResult:
+            result = await fetcher.fetch(session, req)
+            if on_result is not None:
+                on_result(i, result)  # e.g. hand the body to a process pool while others download
+            return result
 
-    def client_for(url: str) -> httpx.AsyncClient:
-        host = (urlsplit(url).hostname or "").lower()
-        if host not in clients:
-            size = max(1, min(settings.per_host, settings.concurrency))
-            clients[host] = httpx.AsyncClient(
-                timeout=httpx.Timeout(settings.timeout),
-                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-                follow_redirects=False,
-                verify=tls,
-            )
-        return clients[host]
-
-    async def one(i: int, req: FetchRequest) -> FetchResult:
-        result = await fetcher.fetch(client_for, req)
-        if on_result is not None:
-            on_result(i, result)  # e.g. hand the body to a process pool while others download
-        return result
-
-    try:
         return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
-    finally:
-        for client in clients.values():
-            await client.aclose()
 
 
 def fetch_all(requests: list[FetchRequest], settings: FetchSettings,
