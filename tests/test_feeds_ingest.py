@@ -100,6 +100,27 @@ def test_two_feeds_page_fetch_then_304(db, settings, feed_server):
     assert feeds(db)[eco.id].last_status == "ok: 1 new"
 
 
+def test_pages_in_overlapping_batches(db, settings, feed_server, monkeypatch):
+    # Pages go in batches, the next downloading while the last is extracted: every page's text
+    # must land on its own article, through the pool (4 pages >= POOL_MIN_BATCH) and across batches.
+    from matcher.feeds import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "PAGE_BATCH", 2)
+    items = []
+    for i in range(5):
+        feed_server.set(f"/p{i}.html", PAGE.replace(b"Genoa and Valencia", f"Genoa and Valencia {i}".encode()),
+                        "text/html; charset=utf-8")
+        items.append({"title": f"Teaser {i}", "link": feed_server.url(f"/p{i}.html"), "summary": "Short."})
+    feed_server.set("/teasers.xml", rss("Teasers", items))
+    add_feed(db, feed_server.url("/teasers.xml"))
+    report = ingest(db, replace(settings, fetch=replace(settings.fetch, workers=2)), now=NOW)
+    assert report.pages_fetched == 5 and len(report.new_article_ids) == 5
+    arts = articles(db)
+    for i in range(5):
+        assert arts[f"Teaser {i}"].text_source == "page"
+        assert f"Genoa and Valencia {i} invest" in arts[f"Teaser {i}"].text
+
+
 def test_broken_feeds_are_recorded_and_good_one_still_ingested(db, settings, feed_server):
     feed_server.set("/html.xml", b"<!DOCTYPE html><html><body>Login</body></html>", "text/html")
     feed_server.set("/junk.xml", b"\x00\x13garbage{{{", "application/octet-stream")

@@ -156,16 +156,19 @@ def _new_pool(workers: int, size: int) -> ProcessPoolExecutor | None:
     return None
 
 
-def _fetch_and_process(requests: list[FetchRequest], fs, fn, args_for, workers: int, pool=None):
-    """Fetch every request and, as each answer arrives, run fn(*args_for(answer)) in a process
-    pool: parsing and extraction overlap the downloads instead of waiting for the last one.
+@dataclass
+class _InFlight:
+    """Requests fetched, their processing handed to the pool and not yet collected."""
 
-    Returns (answers, outputs); outputs[i] is None where args_for(answer) is None. A pool
-    given is used and left open; otherwise one is made (when worth it) and shut down.
-    """
-    own_pool = pool is None
-    if own_pool:
-        pool = _new_pool(workers, len(requests))
+    answers: list[FetchResult]
+    futures: dict
+    fn: Callable
+    args_for: Callable
+
+
+def _fetch_and_submit(requests: list[FetchRequest], fs, fn, args_for, pool) -> _InFlight:
+    """Fetch every request and, as each answer arrives, submit fn(*args_for(answer)) to the
+    pool: parsing and extraction overlap the downloads instead of waiting for the last one."""
     futures: dict = {}
 
     def on_result(i: int, answer: FetchResult) -> None:
@@ -174,26 +177,37 @@ def _fetch_and_process(requests: list[FetchRequest], fs, fn, args_for, workers: 
             try:
                 futures[i] = pool.submit(fn, *args)
             except (BrokenProcessPool, RuntimeError, OSError):
-                pass  # done below, in this process
+                pass  # done in _collect, in this process
 
-    outputs: list = [None] * len(requests)
-    try:
-        answers = fetch_all(requests, fs, on_result=on_result)
-        for i, answer in enumerate(answers):
-            args = args_for(answer)
-            if args is None:
+    return _InFlight(fetch_all(requests, fs, on_result=on_result), futures, fn, args_for)
+
+
+def _collect(work: _InFlight) -> tuple[list[FetchResult], list]:
+    """(answers, outputs); outputs[i] is None where args_for(answer) is None."""
+    outputs: list = [None] * len(work.answers)
+    for i, answer in enumerate(work.answers):
+        args = work.args_for(answer)
+        if args is None:
+            continue
+        if i in work.futures:
+            try:
+                outputs[i] = work.futures[i].result()
                 continue
-            if i in futures:
-                try:
-                    outputs[i] = futures[i].result()
-                    continue
-                except (BrokenProcessPool, pickle.PicklingError, OSError):
-                    pass  # a pool that cannot work must not cost the night
-            outputs[i] = fn(*args)
+            except (BrokenProcessPool, pickle.PicklingError, OSError):
+                pass  # a pool that cannot work must not cost the night
+        outputs[i] = work.fn(*args)
+    return work.answers, outputs
+
+
+def _fetch_and_process(requests: list[FetchRequest], fs, fn, args_for, workers: int):
+    """Fetch every request and run fn(*args_for(answer)) on each answer in a process pool
+    (made when worth it), as answers arrive. Returns (answers, outputs)."""
+    pool = _new_pool(workers, len(requests))
+    try:
+        return _collect(_fetch_and_submit(requests, fs, fn, args_for, pool))
     finally:
-        if own_pool and pool is not None:
+        if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return answers, outputs
 
 
 def _backoff(error_count: int) -> dt.timedelta:
@@ -370,19 +384,28 @@ def ingest(
             return (page.body, page.final_url or page.url)
 
         pool = _new_pool(fs.workers, len(page_wanted))
+
+        def use(batch: list[_Story], work: _InFlight) -> None:
+            pages, texts = _collect(work)
+            report.pages_fetched += sum(1 for p in pages if p.error is None and p.body)
+            for story, text in zip(batch, texts):
+                if text and len(text) > len(story.text):
+                    story.text, story.source = text, "page"
+
         try:
-            # In batches, so that the HTML of 10,000 pages is never all in memory at once.
+            # In batches, so that the HTML of 10,000 pages is never all in memory at once; the
+            # next batch downloads while the pool still extracts the last one, so it never idles.
+            previous = None
             for start in range(0, len(page_wanted), PAGE_BATCH):
                 batch = page_wanted[start : start + PAGE_BATCH]
-                pages, texts = _fetch_and_process(
-                    [FetchRequest(s.page_url) for s in batch], fs, extract_text, extract_args, fs.workers, pool
-                )
-                report.pages_fetched += sum(1 for p in pages if p.error is None and p.body)
-                for story, text in zip(batch, texts):
-                    if text and len(text) > len(story.text):
-                        story.text, story.source = text, "page"
-                del pages, texts
-                tell("pages", start + len(batch), len(page_wanted))
+                work = _fetch_and_submit([FetchRequest(s.page_url) for s in batch], fs, extract_text, extract_args, pool)
+                if previous is not None:
+                    use(*previous)
+                    tell("pages", start, len(page_wanted))
+                previous = (batch, work)
+            if previous is not None:
+                use(*previous)
+                tell("pages", len(page_wanted), len(page_wanted))
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
