@@ -62,6 +62,10 @@ class Article(Base):
     language: Mapped[str] = mapped_column(String(8), default="")
     published: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=dt.datetime.utcnow)
+    # Added by migration 0004: the matcher's analysis of title and text (lemmas, bigrams), in
+    # the form matcher.matching.terms stores it, so each article is analysed once and not
+    # every night it stays fresh. NULL until the first ranking that sees the article.
+    terms: Mapped[str | None] = mapped_column(Text)
 
     feed: Mapped[Feed | None] = relationship(back_populates="articles")
 

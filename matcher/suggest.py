@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -17,11 +18,11 @@ from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
 from matcher.drafts import first_name, render
-from matcher.matching.analysis import detect_language
-from matcher.matching.duplicates import is_near_duplicate, near_duplicate_groups
+from matcher.matching.duplicates import near_duplicate_groups, near_duplicates
 from matcher.matching.feedback import contact_feedback
-from matcher.matching.tfidf import ContactScores, ProjectMatcher
-from matcher.models import Article, Contact, Project, Suggestion
+from matcher.matching.terms import detect_and_analyze
+from matcher.matching.tfidf import ContactScores, ProjectMatcher, article_parts
+from matcher.models import Article, Contact, Project, Suggestion, Touch
 from matcher.touches import contact_state, sends_in_week
 
 
@@ -51,11 +52,26 @@ def throttle_for(article: Article, settings: Settings) -> throttle.ThrottleSetti
     return settings.throttle
 
 
-def fill_languages(articles: list[Article]) -> None:
-    """Detect the language of articles that do not have one yet (stored with them)."""
-    for article in articles:
-        if not article.language:
-            article.language = detect_language(f"{article.title}. {article.text or article.summary}") or "und"
+def fill_analysis(articles: list[Article], matcher: ProjectMatcher) -> int:
+    """Store with each article what the matcher needs of it and it lacks: its language and
+    its analysed terms (`Article.terms`). The session's commit keeps
+    them for the next night, `matcher top` and `matcher why`; only new articles cost an
+    analysis. Many are analysed in a process pool (the first night: the whole window).
+    Returns how many articles were analysed."""
+    todo = [a for a in articles if not a.language or not matcher.terms_current(a)]
+    done = detect_and_analyze([article_parts(a) for a in todo], matcher.title_weight, matcher.workers)
+    for article, (language, terms) in zip(todo, done):
+        if article.language != language:
+            article.language = language
+        article.terms = terms
+    return len(todo)
+
+
+def fill_terms(articles: list[Article], matcher: ProjectMatcher) -> None:
+    """Store the analysed terms of articles that lack current ones (languages left as they are)."""
+    todo = [a for a in articles if not matcher.terms_current(a)]
+    for article, terms in zip(todo, matcher.analyze_articles(todo)):
+        article.terms = terms
 
 
 NEWS_SOURCE = "news"  # Article.text_source of the user's own news (matcher.news)
@@ -84,6 +100,12 @@ def current_projects(contact: Contact, today: dt.date,
     return out
 
 
+def _article_key(article) -> tuple:
+    """One article, however many times it is loaded: by id (a transient one by identity)."""
+    article_id = getattr(article, "id", None)
+    return ("id", article_id) if article_id is not None else ("object", id(article))
+
+
 @dataclass
 class Ranking:
     """The fitted matcher over one day's fresh articles."""
@@ -92,6 +114,11 @@ class Ranking:
     matcher: ProjectMatcher | None
     settings: Settings | None = None
     matrix: object = None  # the articles' TF-IDF rows, analysed once
+    # rows(): the fresh articles' rows, then those of other articles asked for (earlier
+    # suggestions), each transformed once; key -> row of _known.
+    _row_of: dict = field(default=None, init=False, repr=False)
+    _known: object = field(default=None, init=False, repr=False)
+    _others: list = field(default_factory=list, init=False, repr=False)  # keeps keyed objects alive
 
     @classmethod
     def build(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
@@ -99,13 +126,41 @@ class Ranking:
 
     @classmethod
     def from_articles(cls, articles: list[Article], settings: Settings) -> Ranking:
-        """The ranking over given articles (the night's fresh ones; bench/eval.py's corpus)."""
-        fill_languages(articles)
+        """The ranking over given articles (the night's fresh ones; bench/eval.py's corpus).
+        Their languages and analysed terms are stored with them (`fill_analysis`)."""
         if not articles:
             return cls(articles, None, settings)
         matcher = ProjectMatcher()
+        fill_analysis(articles, matcher)
         matrix = matcher.fit_transform(articles)
         return cls(articles, matcher, settings, matrix)
+
+    def rows(self, articles) -> sp.csr_matrix:
+        """The TF-IDF rows of any articles: a fresh one's row of `matrix`, another's
+        transformed once (its terms stored with it too) and kept for the next call.
+        Ask for many at once: the new ones are transformed in one batch."""
+        if self._row_of is None:
+            self._row_of = {_article_key(a): j for j, a in enumerate(self.articles)}
+            self._known = self.matrix
+        new: dict = {}
+        for article in articles:
+            key = _article_key(article)
+            if key not in self._row_of and key not in new:
+                new[key] = article
+        if new:
+            others = list(new.values())
+            fill_terms(others, self.matcher)
+            start = self._known.shape[0]
+            self._known = sp.vstack([self._known, self.matcher.transform_articles(others)], format="csr")
+            self._row_of.update((key, start + i) for i, key in enumerate(new))
+            self._others.extend(others)
+        if not len(articles):
+            return self._known[:0]
+        return self._known[[self._row_of[_article_key(a)] for a in articles]]
+
+    def reasons(self, project_text: str, j: int) -> list[str]:
+        """Why fresh article j matches the project (its row is at hand: not analysed again)."""
+        return self.matcher.reasons(project_text, self.articles[j], row=self.matrix[j])
 
     def passing(self, match) -> np.ndarray:
         """Which (contact, article) match scores pass the matcher's threshold (rule 5's second half)."""
@@ -113,7 +168,7 @@ class Ranking:
 
     def feedback(self, contact: Contact):
         """What the contact's sent and off-topic suggestions teach the ranking (None if nothing)."""
-        return contact_feedback(contact.suggestions, self.matcher.transform_articles)
+        return contact_feedback(contact.suggestions, self.rows)
 
     def stories(self) -> list[int]:
         """A story id per article: near-duplicates from several feeds share one."""
@@ -129,6 +184,9 @@ class Ranking:
         if self.matcher is None or not contacts:
             shape = (len(contacts), len(self.articles))
             return ContactScores(np.zeros(shape), np.zeros(shape), np.full(shape, -1))
+        # Every decided article at once: those out of the window are transformed in one batch.
+        self.rows([s.article for c in contacts for s in c.suggestions
+                   if s.article is not None and s.status in ("sent", "skipped")])
         return self.matcher.rank_contacts(projects, self.matrix, [self.feedback(c) for c in contacts])
 
 
@@ -138,7 +196,17 @@ class Candidate:
     article: Article
     project: Project
     score: float
-    reasons: list[str]
+    ranking: Ranking = field(repr=False, compare=False, default=None)
+    row: int = -1  # the article's index in ranking.articles
+    _reasons: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the article matches the project. Computed when asked: of the night's
+        candidates, only those under the daily cap become suggestions."""
+        if self._reasons is None:
+            self._reasons = self.ranking.reasons(self.project.text, self.row)
+        return self._reasons
 
 
 @dataclass
@@ -164,6 +232,35 @@ def expire_stale(session: Session, today: dt.date, settings: Settings) -> int:
     return len(stale)
 
 
+def contact_states(session: Session, contacts: list[Contact], today: dt.date) -> list[throttle.ContactState]:
+    """`touches.contact_state` of many contacts in two queries instead of two per contact."""
+    wanted = {c.id for c in contacts}
+    touches: dict[int, list[tuple[dt.date, str]]] = {}
+    for contact_id, date, direction in session.execute(
+        select(Touch.contact_id, Touch.date, Touch.direction).where(Touch.date <= today)
+        .order_by(Touch.contact_id, Touch.date, Touch.id)
+    ):
+        if contact_id in wanted:
+            touches.setdefault(contact_id, []).append((date, direction))
+    pending = dict(session.execute(
+        select(Suggestion.contact_id, func.count()).where(Suggestion.status == "pending")
+        .group_by(Suggestion.contact_id)
+    ).all())
+    states = []
+    for contact in contacts:
+        unreplied = 0
+        for _, direction in touches.get(contact.id, ()):
+            unreplied = 0 if direction == "in" else unreplied + 1
+        history = touches.get(contact.id)
+        states.append(throttle.ContactState(
+            kind=contact.kind or "", cadence_days=contact.cadence_days,
+            do_not_contact=bool(contact.do_not_contact), snoozed_until=contact.snoozed_until,
+            last_touch=history[-1][0] if history else None, unreplied=unreplied,
+            pending=pending.get(contact.id, 0) or 0,
+        ))
+    return states
+
+
 def _earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, list[Suggestion]]:
     rows = session.scalars(
         select(Suggestion).options(selectinload(Suggestion.article))
@@ -175,6 +272,11 @@ def _earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, 
     return out
 
 
+# Candidates checked against a contact's earlier suggestions at once (one sparse product):
+# usually the first passes; a contact whose best articles retell an earlier story needs more.
+_DUPLICATE_BLOCK = 32
+
+
 def _best_candidate(
     ranking: Ranking, contact: Contact, row_rank, row_match, row_projects, earlier: list[Suggestion],
     today: dt.date, settings: Settings,
@@ -184,18 +286,22 @@ def _best_candidate(
     if not projects:
         return None, throttle.Verdict(False, 5, "no current project to match articles against")
     seen_ids = {s.article_id for s in earlier}
-    earlier_matrix = (
-        ranking.matcher.transform_articles([s.article for s in earlier]) if earlier else None
-    )
+    earlier_matrix = ranking.rows([s.article for s in earlier]) if earlier else None
     last = throttle.Verdict(False, 5, "no fresh article")
-    order = np.argsort(-row_rank, kind="stable")
-    passes = ranking.passing(row_match[order])
-    for j in order[passes]:
+    passes = ranking.passing(row_match)
+    # The passing articles, best-ranked first (ties: the earlier row), without sorting all.
+    passing = np.flatnonzero(passes)
+    order = passing[np.argsort(-row_rank[passing], kind="stable")]
+    duplicates = {}  # block of `order` -> near-duplicate flags, computed when the loop gets there
+    for n, j in enumerate(order):
         article, score = ranking.articles[j], float(row_match[j])
         dup = None
         if earlier_matrix is not None and article.id not in seen_ids:
-            row = ranking.matrix[j]
-            hit = is_near_duplicate(row, earlier_matrix, settings.throttle.near_duplicate)
+            block = n // _DUPLICATE_BLOCK
+            if block not in duplicates:
+                rows = ranking.matrix[order[block * _DUPLICATE_BLOCK:(block + 1) * _DUPLICATE_BLOCK]]
+                duplicates[block] = near_duplicates(rows, earlier_matrix, settings.throttle.near_duplicate)
+            hit = duplicates[block][n % _DUPLICATE_BLOCK]
             dup = "an earlier version of this story" if hit else None
         verdict = throttle.article_verdict(
             published=article.published.date(), score=score, today=today,
@@ -204,12 +310,12 @@ def _best_candidate(
         )
         if verdict:
             project = projects[int(row_projects[j])]
-            reasons = ranking.matcher.reasons(project.text, article)
-            return Candidate(contact, article, project, score, reasons), verdict
+            return Candidate(contact, article, project, score, ranking, int(j)), verdict
         last = verdict
     if last.rule != 4 and not passes.all():
         # Held by the threshold: the verdict of the best-ranked article under it.
-        j = order[~passes][0]
+        under = np.flatnonzero(~passes)
+        j = under[np.argmax(row_rank[under])]
         last = throttle.article_verdict(
             published=ranking.articles[j].published.date(), score=float(row_match[j]), today=today,
             settings=settings.throttle)
@@ -254,8 +360,8 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
         ).order_by(Contact.id)
     ))
     courteous = []
-    for contact in contacts:
-        verdict = throttle.contact_verdict(contact_state(session, contact, today), today, settings.throttle)
+    for contact, state in zip(contacts, contact_states(session, contacts, today)):
+        verdict = throttle.contact_verdict(state, today, settings.throttle)
         if verdict:
             courteous.append(contact)
         else:
@@ -269,7 +375,9 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
     if not ranking.articles:
         return report
     scored = ranking.scores(courteous, today)
-    earlier = _earlier_suggestions(session, [c.id for c in courteous])
+    # The contacts came with their suggestions (and articles): no second query for them.
+    earlier = {c.id: [s for s in c.suggestions if s.article_id is not None] for c in courteous}
+    ranking.rows([s.article for c in courteous for s in earlier[c.id]])  # one batch
     candidates = []
     for i, contact in enumerate(courteous):
         candidate, verdict = _best_candidate(
@@ -337,7 +445,7 @@ def top(session: Session, settings: Settings, contact_ref: str, today: dt.date, 
         shown.add(stories[j])
         project = projects[int(scored.project[0][j])]
         article = ranking.articles[j]
-        rows.append(TopRow(article, float(match[j]), ranking.matcher.reasons(project.text, article), project,
+        rows.append(TopRow(article, float(match[j]), ranking.reasons(project.text, int(j)), project,
                            float(rank[j])))
     return contact, rows
 

@@ -22,6 +22,7 @@ from matcher.feeds.parse import EntryRecord, ParsedFeed, canonical_url, parse_fe
 from matcher.models import Article, Feed
 from matcher.retention import retention_cutoff
 from matcher.textsafe import clean
+from matcher.workers import process_pool
 
 MAX_BACKOFF = dt.timedelta(days=7)
 RETIRED = "retired"  # last_status prefix of a feed the server said is gone (410): never fetched again
@@ -132,27 +133,10 @@ def export_opml(db) -> str:
 # --- the night --------------------------------------------------------------------------
 
 
-def _die_with_parent(parent: int) -> None:
-    """Pool initializer: a worker ends when the run does, even when the run is SIGKILLed.
-
-    Forked workers inherit the run's lock; orphans blocked on an empty queue would hold it
-    forever and every later `matcher run` would be refused as "in progress".
-    """
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the run died before the line above
-        os._exit(0)
-
-
 def _new_pool(workers: int, size: int) -> ProcessPoolExecutor | None:
     workers = workers or os.cpu_count() or 1
     if workers > 1 and size >= POOL_MIN_BATCH:
-        return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+        return process_pool(workers)
     return None
 
 

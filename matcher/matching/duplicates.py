@@ -63,3 +63,13 @@ def is_near_duplicate(matrix_a_row, matrix_b, threshold: float) -> bool:
         raise ValueError("is_near_duplicate: matrix_a_row must be a single row")
     scores = (row @ _rows(matrix_b).T).toarray()
     return bool((scores >= threshold).any())
+
+
+def near_duplicates(matrix_a, matrix_b, threshold: float) -> np.ndarray:
+    """For each row of matrix_a, whether it is the same story as any row of matrix_b:
+    `is_near_duplicate` of many rows in one product (each row's cosines are computed
+    exactly as for the row alone)."""
+    if matrix_b is None or matrix_b.shape[0] == 0 or matrix_a.shape[0] == 0:
+        return np.zeros(matrix_a.shape[0], dtype=bool)
+    scores = (_rows(matrix_a) @ _rows(matrix_b).T).toarray()
+    return (scores >= threshold).any(axis=1)
