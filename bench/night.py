@@ -180,10 +180,13 @@ def child_night(home: str, as_of: str) -> None:
     t0 = time.perf_counter()
     stages: dict[str, list[float]] = {}
 
+    peaks: dict[str, float] = {}  # peak RSS (MB) reached by the end of each stage
+
     def progress(stage, done, total):
         now = time.perf_counter() - t0
         span = stages.setdefault(stage, [now, now])
         span[1] = now
+        peaks[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     h = open_home(Path(home))
     report = run_night(h, dt.date.fromisoformat(as_of), progress=progress)
@@ -193,7 +196,8 @@ def child_night(home: str, as_of: str) -> None:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"wall": wall, "stages": {k: v[1] - v[0] for k, v in stages.items()},
                       "starts": {k: v[0] for k, v in stages.items()},
-                      "report": report.to_dict() | {"suggestion_ids": None}, "rss_mb": own, "worker_rss_mb": kids}))
+                      "report": report.to_dict() | {"suggestion_ids": None}, "rss_mb": own, "worker_rss_mb": kids,
+                      "peaks": peaks}))
 
 
 def night(home: Path, as_of: dt.date) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
@@ -106,6 +106,19 @@ def _article_key(article) -> tuple:
     return ("id", article_id) if article_id is not None else ("object", id(article))
 
 
+def _release_texts(articles) -> None:
+    """Once the matrix is made, the articles' texts and terms are not needed in memory (the
+    night ranks 10,000 of them): write what the analysis added, and let the ORM reload a
+    text on the rare access (the reasons of a chosen article)."""
+    sessions = {id(s): s for s in map(object_session, articles) if s is not None}
+    for session in sessions.values():
+        session.flush()
+    for article in articles:
+        session = object_session(article)
+        if session is not None and article in session and not session.is_modified(article):
+            session.expire(article, ["text", "summary", "terms"])
+
+
 @dataclass
 class Ranking:
     """The fitted matcher over one day's fresh articles."""
@@ -133,6 +146,7 @@ class Ranking:
         matcher = ProjectMatcher()
         fill_analysis(articles, matcher)
         matrix = matcher.fit_transform(articles)
+        _release_texts(articles)
         return cls(articles, matcher, settings, matrix)
 
     def rows(self, articles) -> sp.csr_matrix:

@@ -27,7 +27,7 @@ from matcher.matching.analysis import analyze, detect_language, surface_forms
 
 # Rows of the profile matrix multiplied at once in score_contacts: bounds the dense
 # temporary to CHUNK x n_articles floats.
-_CHUNK = 512
+_CHUNK = 128
 
 
 class StoredDocument:
@@ -413,13 +413,13 @@ class ProjectMatcher(BaseEstimator):
         out = ContactScores(
             np.zeros((n_contacts, n_articles), dtype=np.float32),
             np.zeros((n_contacts, n_articles), dtype=np.float32),
-            np.full((n_contacts, n_articles), -1, dtype=np.int32),
+            np.full((n_contacts, n_articles), -1, dtype=np.int16),  # a project index: small
         )
         flat = [text for projects in contact_projects for text in projects]
         if not flat or n_articles == 0:
             return out
         owner = np.repeat(np.arange(n_contacts), [len(p) for p in contact_projects])
-        slot = np.concatenate([np.arange(len(p)) for p in contact_projects if p]).astype(np.int32)
+        slot = np.concatenate([np.arange(len(p)) for p in contact_projects if p]).astype(np.int16)
         profiles = self.transform_profiles(flat)
         owned = [feedback[i] for i in owner] if feedback is not None else None
         if owned is not None:
