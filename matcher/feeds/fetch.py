@@ -120,7 +120,9 @@ class _Fetcher:
     async def fetch(self, session: aiohttp.ClientSession, req: FetchRequest) -> FetchResult:
         if is_local(req.url):
             return await asyncio.to_thread(_read_local, req, self.settings.max_bytes)
-        async with self.global_limit, self.host_limit(req.url):
+        # The host's slot first: a request waiting for its host must not hold one of the global
+        # slots, or a batch of pages from few hosts leaves most of them idle.
+        async with self.host_limit(req.url), self.global_limit:
             try:
                 return await asyncio.wait_for(self._get(session, req), self.settings.deadline)
             except aiohttp.ServerTimeoutError:  # connect or read: `timeout` without progress

@@ -359,6 +359,7 @@ def ingest(
                 story.page_url = link
                 page_wanted.append(story)
     if page_wanted:
+        page_wanted = _across_hosts(page_wanted)
         # Pages are extracted in the process pool while the rest are still downloading.
         tell("pages", 0, len(page_wanted))
 
@@ -410,6 +411,16 @@ def ingest(
         done += len(batch)
         tell("store", done, len(works))
     return report
+
+
+def _across_hosts(stories: list[_Story]) -> list[_Story]:
+    """Round-robin over the pages' hosts: a batch of pages from one or two sites would be
+    held to their per-host limits while the other slots wait."""
+    by_host: dict[str, list[_Story]] = {}
+    for story in stories:
+        by_host.setdefault((urlsplit(story.page_url).hostname or "").lower(), []).append(story)
+    queues = list(by_host.values())
+    return [q[i] for i in range(max(map(len, queues))) for q in queues if i < len(q)]
 
 
 def _store_batches(works: list[_FeedWork]):
