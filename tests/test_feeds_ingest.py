@@ -258,3 +258,13 @@ def test_bundled_sample_feeds_ingest_offline(db, settings):
     assert len(arts) >= 8 * len(sample)
     assert all(dt.datetime(2026, 11, 10) <= a.published <= NOW for a in arts.values())
     assert any("Brasil" in a.text for a in arts.values())
+
+
+def test_pages_go_round_robin_over_hosts():
+    from matcher.feeds.ingest import _across_hosts, _Story
+
+    stories = [_Story(None, "", "summary", page_url=f"https://{h}.example/{i}")
+               for i, h in enumerate("aaabbc")]
+    order = [s.page_url for s in _across_hosts(stories)]
+    assert order == ["https://a.example/0", "https://b.example/3", "https://c.example/5",
+                     "https://a.example/1", "https://b.example/4", "https://a.example/2"]
