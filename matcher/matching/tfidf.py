@@ -304,10 +304,11 @@ class ProjectMatcher(BaseEstimator):
         return words
 
     def _prepare(self, matrix):
-        """The article side of the products, transposed once for every chunk of profiles."""
+        """The article side of the products, transposed once for every chunk of profiles
+        (as CSR: scipy would convert a CSC operand again for every product)."""
         matrix = _normalize(matrix)
-        words = self._words(matrix).T.tocsc() if self.min_shared_terms > 1 else None
-        return matrix.T.tocsc(), words
+        words = self._words(matrix).T.tocsr() if self.min_shared_terms > 1 else None
+        return matrix.T.tocsr(), words
 
     def _scores(self, profiles, prepared) -> np.ndarray:
         matrix_t, words_t = prepared
