@@ -358,6 +358,9 @@ def project_phrase(text: str, limit: int = 70) -> str:
     return f"{sentence[:1].lower()}{sentence[1:]}"
 
 
+SCORE_GROUP = 256  # contacts scored at once by the night
+
+
 def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestReport:
     """The night's suggestions: courteous contacts, their best fresh article, under the cap."""
     report = SuggestReport(expired=expire_stale(session, today, settings))
@@ -388,19 +391,24 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
     ranking = Ranking.build(session, today, settings)
     if not ranking.articles:
         return report
-    scored = ranking.scores(courteous, today)
     # The contacts came with their suggestions (and articles): no second query for them.
     earlier = {c.id: [s for s in c.suggestions if s.article_id is not None] for c in courteous}
     ranking.rows([s.article for c in courteous for s in earlier[c.id]])  # one batch
     candidates = []
-    for i, contact in enumerate(courteous):
-        candidate, verdict = _best_candidate(
-            ranking, contact, scored.rank[i], scored.match[i], scored.project[i],
-            earlier.get(contact.id, []), today, settings)
-        if candidate:
-            candidates.append(candidate)
-        else:
-            report.held[verdict.rule] = report.held.get(verdict.rule, 0) + 1
+    # Scored a group of contacts at a time: the scores of 2,000 contacts x 11,000 articles
+    # would be 220 MB at once; a contact's scores do not depend on the others'.
+    for start in range(0, len(courteous), SCORE_GROUP):
+        group = courteous[start:start + SCORE_GROUP]
+        scored = ranking.scores(group, today)
+        for i, contact in enumerate(group):
+            candidate, verdict = _best_candidate(
+                ranking, contact, scored.rank[i], scored.match[i], scored.project[i],
+                earlier.get(contact.id, []), today, settings)
+            if candidate:
+                candidates.append(candidate)
+            else:
+                report.held[verdict.rule] = report.held.get(verdict.rule, 0) + 1
+        del scored
     chosen = throttle.pick_within_cap(candidates, made_today, settings.throttle)
     if len(chosen) < len(candidates):
         report.held[7] = report.held.get(7, 0) + len(candidates) - len(chosen)
