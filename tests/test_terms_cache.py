@@ -257,6 +257,28 @@ def test_suggestions_are_the_same_with_stored_terms(db):
     assert without and night() == without
 
 
+def test_contacts_scored_in_groups_get_the_same_suggestions(db, monkeypatch):
+    import matcher.suggest as suggest_module
+
+    with db.session() as session:
+        add_night(session)
+        session.add_all([Contact(name=f"P{i}", kind="colleague", projects=[Project(text=text)])
+                         for i, text in enumerate([KUBERNETES, COFFEE, KUBERNETES + " " + COFFEE])])
+    settings = Settings(home=Path("/nonexistent"))
+
+    def night() -> list[tuple]:
+        with db.sessions() as session:
+            report = suggest(session, settings, TODAY)
+            made = [session.get(Suggestion, i) for i in report.created]
+            out = [(s.contact_id, s.article_id, s.score, s.reasons) for s in made]
+            session.rollback()
+            return out
+
+    together = night()
+    monkeypatch.setattr(suggest_module, "SCORE_GROUP", 1)
+    assert together and night() == together
+
+
 def test_contact_states_equal_contact_state(db):
     with db.session() as session:
         contacts = [Contact(name=f"C{i}", kind="colleague", cadence_days=i or None) for i in range(4)]
