@@ -21,7 +21,7 @@ from matcher.courtesy.occasions import occasions_between
 from matcher.greetings import contact_dates
 from matcher.models import Contact
 from matcher.suggest import Ranking, _best_candidate, _earlier_suggestions, project_confirmed
-from matcher.touches import contact_state
+from matcher.touches import contact_states
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,7 @@ def due_follow_ups(session: Session, contacts: list[Contact], today: dt.date,
                    settings: Settings) -> list[AgendaItem]:
     """Contacts the throttle would write to today, for whom no fresh article is suitable."""
     courteous = []
-    for c in contacts:
-        state = contact_state(session, c, today)
+    for c, state in zip(contacts, contact_states(session, contacts, today)):
         if throttle.contact_verdict(state, today, settings.throttle):
             courteous.append((c, state))
     if not courteous:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from matcher.config import Settings
 from matcher.courtesy import throttle
 from matcher.models import Contact, Suggestion, Touch
-from matcher.touches import GIVES, contact_state
+from matcher.touches import GIVES, contact_states
 
 STATUSES = ("proposed", "sent", "skipped", "expired", "pending")
 
@@ -62,8 +62,7 @@ def gather(session: Session, settings: Settings, today: dt.date) -> ReportData:
     contacts = session.scalars(select(Contact).order_by(Contact.name, Contact.id)).all()
     touches = session.scalars(select(Touch).where(Touch.date <= today)).all()
     health = []
-    for c in contacts:
-        state = contact_state(session, c, today)
+    for c, state in zip(contacts, contact_states(session, contacts, today)):
         days, backoff = throttle.cadence(state, settings.throttle)
         mine = [t for t in touches if t.contact_id == c.id]
         health.append(ContactHealth(

@@ -22,8 +22,8 @@ from matcher.matching.duplicates import near_duplicate_groups, near_duplicates
 from matcher.matching.feedback import contact_feedback
 from matcher.matching.terms import detect_and_analyze
 from matcher.matching.tfidf import ContactScores, ProjectMatcher, article_parts
-from matcher.models import Article, Contact, Project, Suggestion, Touch
-from matcher.touches import contact_state, sends_in_week
+from matcher.models import Article, Contact, Project, Suggestion
+from matcher.touches import contact_state, contact_states, sends_in_week
 
 
 def day_end(day: dt.date) -> dt.datetime:
@@ -244,35 +244,6 @@ def expire_stale(session: Session, today: dt.date, settings: Settings) -> int:
     for suggestion in stale:
         suggestion.status, suggestion.decided_on = "expired", today
     return len(stale)
-
-
-def contact_states(session: Session, contacts: list[Contact], today: dt.date) -> list[throttle.ContactState]:
-    """`touches.contact_state` of many contacts in two queries instead of two per contact."""
-    wanted = {c.id for c in contacts}
-    touches: dict[int, list[tuple[dt.date, str]]] = {}
-    for contact_id, date, direction in session.execute(
-        select(Touch.contact_id, Touch.date, Touch.direction).where(Touch.date <= today)
-        .order_by(Touch.contact_id, Touch.date, Touch.id)
-    ):
-        if contact_id in wanted:
-            touches.setdefault(contact_id, []).append((date, direction))
-    pending = dict(session.execute(
-        select(Suggestion.contact_id, func.count()).where(Suggestion.status == "pending")
-        .group_by(Suggestion.contact_id)
-    ).all())
-    states = []
-    for contact in contacts:
-        unreplied = 0
-        for _, direction in touches.get(contact.id, ()):
-            unreplied = 0 if direction == "in" else unreplied + 1
-        history = touches.get(contact.id)
-        states.append(throttle.ContactState(
-            kind=contact.kind or "", cadence_days=contact.cadence_days,
-            do_not_contact=bool(contact.do_not_contact), snoozed_until=contact.snoozed_until,
-            last_touch=history[-1][0] if history else None, unreplied=unreplied,
-            pending=pending.get(contact.id, 0) or 0,
-        ))
-    return states
 
 
 def _earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, list[Suggestion]]:

@@ -19,30 +19,46 @@ KINDS = {
     "reply": "in",
 }
 GIVES = {"article", "greeting", "congratulation", "news"}
+FEW_CONTACTS = 500  # up to this many, contact_states asks for those contacts' rows only
 
 
 def contact_state(session: Session, contact: Contact, today: dt.date) -> ContactState:
     """Gather what the throttle needs about `contact` as of `today` (later touches ignored)."""
-    touches = session.scalars(
-        select(Touch).where(Touch.contact_id == contact.id, Touch.date <= today)
-        .order_by(Touch.date, Touch.id)
-    ).all()
-    unreplied = 0
-    for touch in touches:
-        unreplied = 0 if touch.direction == "in" else unreplied + 1
-    pending = session.scalar(
-        select(func.count()).select_from(Suggestion)
-        .where(Suggestion.contact_id == contact.id, Suggestion.status == "pending")
-    )
-    return ContactState(
-        kind=contact.kind or "",
-        cadence_days=contact.cadence_days,
-        do_not_contact=bool(contact.do_not_contact),
-        snoozed_until=contact.snoozed_until,
-        last_touch=touches[-1].date if touches else None,
-        unreplied=unreplied,
-        pending=pending or 0,
-    )
+    return contact_states(session, [contact], today)[0]
+
+
+def contact_states(session: Session, contacts: list[Contact], today: dt.date) -> list[ContactState]:
+    """`contact_state` of many contacts in two queries (the night asks for all of them)."""
+    ids = [c.id for c in contacts]
+    # A few contacts: ask for theirs; the whole book: read all and skip the IN list.
+    few = len(ids) <= FEW_CONTACTS
+    touches: dict[int, list[str]] = {}  # contact id -> directions in date order
+    last: dict[int, dt.date] = {}
+    query = select(Touch.contact_id, Touch.date, Touch.direction).where(Touch.date <= today)
+    for contact_id, date, direction in session.execute(
+        (query.where(Touch.contact_id.in_(ids)) if few else query).order_by(Touch.contact_id, Touch.date, Touch.id)
+    ):
+        touches.setdefault(contact_id, []).append(direction)
+        last[contact_id] = date
+    query = select(Suggestion.contact_id, func.count()).where(Suggestion.status == "pending")
+    pending = dict(session.execute(
+        (query.where(Suggestion.contact_id.in_(ids)) if few else query).group_by(Suggestion.contact_id)
+    ).all())
+    states = []
+    for contact in contacts:
+        unreplied = 0
+        for direction in touches.get(contact.id, ()):
+            unreplied = 0 if direction == "in" else unreplied + 1
+        states.append(ContactState(
+            kind=contact.kind or "",
+            cadence_days=contact.cadence_days,
+            do_not_contact=bool(contact.do_not_contact),
+            snoozed_until=contact.snoozed_until,
+            last_touch=last.get(contact.id),
+            unreplied=unreplied,
+            pending=pending.get(contact.id, 0) or 0,
+        ))
+    return states
 
 
 def add_touch(

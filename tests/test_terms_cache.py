@@ -23,8 +23,8 @@ from matcher.db import MIGRATIONS
 from matcher.matching import analysis, terms
 from matcher.matching.tfidf import ProjectMatcher, StoredDocument, _Vectorizer, analyze_document
 from matcher.models import Article, Contact, Project, Suggestion, Touch
-from matcher.suggest import Ranking, contact_states, suggest
-from matcher.touches import contact_state
+from matcher.suggest import Ranking, suggest
+from matcher.touches import contact_state, contact_states
 from tests.test_matching import ARTICLES
 
 TODAY = dt.date(2026, 11, 20)
@@ -279,7 +279,11 @@ def test_contacts_scored_in_groups_get_the_same_suggestions(db, monkeypatch):
     assert together and night() == together
 
 
-def test_contact_states_equal_contact_state(db):
+@pytest.mark.parametrize("few", [500, 0])
+def test_contact_states_for_a_few_or_the_whole_book(db, monkeypatch, few):
+    import matcher.touches as touches_module
+
+    monkeypatch.setattr(touches_module, "FEW_CONTACTS", few)
     with db.session() as session:
         contacts = [Contact(name=f"C{i}", kind="colleague", cadence_days=i or None) for i in range(4)]
         session.add_all(contacts)
@@ -295,7 +299,10 @@ def test_contact_states_equal_contact_state(db):
                                created_on=dt.date(2026, 11, 2)))
     with db.session() as session:
         contacts = session.scalars(select(Contact).order_by(Contact.id)).all()
-        assert contact_states(session, contacts, TODAY) == [contact_state(session, c, TODAY) for c in contacts]
+        states = contact_states(session, contacts[:3], TODAY)
+        assert [(s.last_touch, s.unreplied, s.pending) for s in states] == [
+            (dt.date(2026, 11, 3), 1, 0), (dt.date(2026, 11, 5), 2, 1), (dt.date(2026, 11, 6), 0, 0)]
+        assert contact_state(session, contacts[3], TODAY).last_touch is None
 
 
 # -- migration 0004 ------------------------------------------------------------------------
