@@ -234,49 +234,42 @@ def test_ranking_stores_terms_and_the_next_one_analyses_nothing(db, monkeypatch)
     assert calls == ["Kubernetes news"]
 
 
-def test_suggestions_are_the_same_with_stored_terms(db):
+def add_contacts_and_night(db) -> None:
     with db.session() as session:
         add_night(session)
         session.add_all([Contact(name=f"P{i}", kind="colleague", projects=[Project(text=text)])
                          for i, text in enumerate([KUBERNETES, COFFEE, KUBERNETES + " " + COFFEE])])
+
+
+def night_suggestions(db, settings) -> list[tuple]:
+    """The night's suggestions, rolled back: nothing kept, not the suggestions, not the terms."""
+    with db.sessions() as session:
+        report = suggest(session, settings, TODAY)
+        made = [session.get(Suggestion, i) for i in report.created]
+        out = [(s.contact_id, s.article_id, s.score, s.reasons, s.draft) for s in made]
+        session.rollback()
+        return out
+
+
+def test_suggestions_are_the_same_with_stored_terms(db):
+    add_contacts_and_night(db)
     settings = Settings(home=Path("/nonexistent"))
-
-    def night() -> list[tuple]:
-        with db.sessions() as session:
-            report = suggest(session, settings, TODAY)
-            made = [session.get(Suggestion, i) for i in report.created]
-            out = [(s.contact_id, s.article_id, s.score, s.reasons, s.draft) for s in made]
-            session.rollback()  # nothing kept: not the suggestions, not the terms
-            return out
-
-    without = night()
+    without = night_suggestions(db, settings)
     with db.session() as session:
         Ranking.build(session, TODAY, settings)  # stores the terms
     with db.session() as session:
         assert session.scalar(select(Article).where(Article.terms.is_(None))) is None
-    assert without and night() == without
+    assert without and night_suggestions(db, settings) == without
 
 
 def test_contacts_scored_in_groups_get_the_same_suggestions(db, monkeypatch):
     import matcher.suggest as suggest_module
 
-    with db.session() as session:
-        add_night(session)
-        session.add_all([Contact(name=f"P{i}", kind="colleague", projects=[Project(text=text)])
-                         for i, text in enumerate([KUBERNETES, COFFEE, KUBERNETES + " " + COFFEE])])
+    add_contacts_and_night(db)
     settings = Settings(home=Path("/nonexistent"))
-
-    def night() -> list[tuple]:
-        with db.sessions() as session:
-            report = suggest(session, settings, TODAY)
-            made = [session.get(Suggestion, i) for i in report.created]
-            out = [(s.contact_id, s.article_id, s.score, s.reasons) for s in made]
-            session.rollback()
-            return out
-
-    together = night()
+    together = night_suggestions(db, settings)
     monkeypatch.setattr(suggest_module, "SCORE_GROUP", 1)
-    assert together and night() == together
+    assert together and night_suggestions(db, settings) == together
 
 
 @pytest.mark.parametrize("few", [500, 0])
