@@ -9,9 +9,8 @@ import json
 
 import pytest
 from alembic import command
-from alembic.config import Config as AlembicConfig
 from click.testing import CliRunner
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from matcher.cli import main
@@ -21,7 +20,7 @@ from matcher.courtesy.occasions import (
     ContactDates, CustomDay, JobDay, greeting_verdict, is_expired, occasions_between,
     open_occasions, same_day_in,
 )
-from matcher.db import MIGRATIONS
+from matcher.db import alembic_config, make_engine
 from matcher.models import Suggestion, Touch
 
 S = OccasionSettings()
@@ -322,13 +321,8 @@ def test_review_card_for_a_greeting(home):
 # --- the migration keeps what was there --------------------------------------------------
 
 def test_migration_0003_keeps_suggestions_and_touch_links(db_url):
-    engine = create_engine(db_url)
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    if engine.dialect.name == "sqlite":
-        from matcher.db import _sqlite_pragmas
-        from sqlalchemy import event
-        event.listen(engine, "connect", _sqlite_pragmas)  # foreign keys on, as in real use
+    engine = make_engine(db_url)  # foreign keys on, as in real use
+    cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0002")

@@ -11,15 +11,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from alembic import command
-from alembic.config import Config as AlembicConfig
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from matcher.config import Settings
-from matcher.db import MIGRATIONS
+from matcher.db import alembic_config, make_engine
 from matcher.matching import analysis, terms
 from matcher.matching.tfidf import ProjectMatcher, StoredDocument, _Vectorizer, analyze_document
 from matcher.models import Article, Contact, Project, Suggestion, Touch
@@ -302,14 +301,8 @@ def test_contact_states_for_a_few_or_the_whole_book(db, monkeypatch, few):
 
 
 def test_migration_0004_adds_terms_to_existing_articles(db_url):
-    engine = create_engine(db_url)
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    if engine.dialect.name == "sqlite":
-        from sqlalchemy import event
-
-        from matcher.db import _sqlite_pragmas
-        event.listen(engine, "connect", _sqlite_pragmas)  # foreign keys on, as in real use
+    engine = make_engine(db_url)  # foreign keys on, as in real use
+    cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0003")
