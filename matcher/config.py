@@ -111,6 +111,11 @@ class Settings:
     def lock_path(self) -> Path:
         return self.home / LOCK_NAME
 
+    @property
+    def cache_dir(self) -> Path:
+        """Files derived from the database, rebuilt when missing (matching/counts.py)."""
+        return self.home / "cache"
+
 
 def _section(cls, data: dict, name: str):
     known = {f.name for f in fields(cls)}

@@ -18,6 +18,7 @@ from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
 from matcher.drafts import first_name, render
+from matcher.matching import counts
 from matcher.matching.duplicates import near_duplicate_groups, near_duplicates
 from matcher.matching.feedback import contact_feedback
 from matcher.matching.terms import detect_and_analyze
@@ -135,15 +136,18 @@ class Ranking:
 
     @classmethod
     def build(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
-        return cls.from_articles(fresh_articles(session, today, settings), settings)
+        """The ranking over the fresh articles of the database; their term counts are kept
+        in the home's cache for the next ranking (`counts.py`)."""
+        return cls.from_articles(fresh_articles(session, today, settings), settings,
+                                 counts_path=settings.cache_dir / counts.FILE_NAME)
 
     @classmethod
-    def from_articles(cls, articles: list[Article], settings: Settings) -> Ranking:
+    def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None) -> Ranking:
         """The ranking over given articles (the night's fresh ones; bench/eval.py's corpus).
         Their languages and analysed terms are stored with them (`fill_analysis`)."""
         if not articles:
             return cls(articles, None, settings)
-        matcher = ProjectMatcher()
+        matcher = ProjectMatcher(counts_path=counts_path)
         fill_analysis(articles, matcher)
         matrix = matcher.fit_transform(articles)
         _release_texts(articles)

@@ -203,10 +203,10 @@ def add_night(session, start: int = 0, day: dt.date = TODAY):
                             language="", published=dt.datetime.combine(day - dt.timedelta(days=1), dt.time(6))))
 
 
-def test_ranking_stores_terms_and_the_next_one_analyses_nothing(db, monkeypatch):
+def test_ranking_stores_terms_and_the_next_one_analyses_nothing(db, monkeypatch, tmp_path):
     with db.session() as session:
         add_night(session)
-    settings = Settings(home=Path("/nonexistent"))
+    settings = Settings(home=tmp_path)
     with db.session() as session:
         first = Ranking.build(session, TODAY, settings)
         first_matrix = first.matrix
@@ -250,9 +250,9 @@ def night_suggestions(db, settings) -> list[tuple]:
         return out
 
 
-def test_suggestions_are_the_same_with_stored_terms(db):
+def test_suggestions_are_the_same_with_stored_terms(db, tmp_path):
     add_contacts_and_night(db)
-    settings = Settings(home=Path("/nonexistent"))
+    settings = Settings(home=tmp_path)
     without = night_suggestions(db, settings)
     with db.session() as session:
         Ranking.build(session, TODAY, settings)  # stores the terms
@@ -261,11 +261,11 @@ def test_suggestions_are_the_same_with_stored_terms(db):
     assert without and night_suggestions(db, settings) == without
 
 
-def test_contacts_scored_in_groups_get_the_same_suggestions(db, monkeypatch):
+def test_contacts_scored_in_groups_get_the_same_suggestions(db, monkeypatch, tmp_path):
     import matcher.suggest as suggest_module
 
     add_contacts_and_night(db)
-    settings = Settings(home=Path("/nonexistent"))
+    settings = Settings(home=tmp_path)
     together = night_suggestions(db, settings)
     monkeypatch.setattr(suggest_module, "SCORE_GROUP", 1)
     assert together and night_suggestions(db, settings) == together
@@ -394,11 +394,11 @@ def test_feedback_for_many_profiles_equals_one_at_a_time():
             assert_same_matrix(matcher._with_feedback(rows, fb), one_at_a_time(rows, fb))
 
 
-def test_ranking_rows_and_reasons_equal_the_matchers(db):
+def test_ranking_rows_and_reasons_equal_the_matchers(db, tmp_path):
     with db.session() as session:
         add_night(session)
         add_night(session, start=100, day=TODAY - dt.timedelta(days=30))  # out of the window
-    settings = Settings(home=Path("/nonexistent"))
+    settings = Settings(home=tmp_path)
     with db.session() as session:
         ranking = Ranking.build(session, TODAY, settings)
         old = session.scalars(select(Article).where(Article.key.in_(["a108", "a100"]))).all()

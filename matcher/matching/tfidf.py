@@ -22,6 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+from matcher.matching import counts as kept_counts
 from matcher.matching import terms as stored_terms
 from matcher.matching.analysis import analyze, detect_language, surface_forms
 
@@ -35,11 +36,13 @@ class StoredDocument:
     weight: the vectorizer reads the terms one document at a time, so a night's millions
     of terms never sit in memory all at once."""
 
-    __slots__ = ("stored", "title_weight")
+    __slots__ = ("stored", "title_weight", "key")
 
-    def __init__(self, stored: str, title_weight: int):
+    def __init__(self, stored: str, title_weight: int, key: tuple[int, int] | None = None):
         self.stored = stored
         self.title_weight = title_weight
+        # (article id, counts.document_key(stored)): where its counts may be kept between fits
+        self.key = key
 
     def terms(self) -> list[str]:
         return stored_terms.document_terms(self.stored, self.title_weight)
@@ -83,34 +86,87 @@ class _Vectorizer(TfidfVectorizer):
     """TfidfVectorizer, counting a night of pre-analysed documents (lists of terms) in C.
 
     scikit-learn's counting loop runs in Python for every term (a night: millions);
-    here the term ids are looked up with map() and summed by scipy. The same matrix
-    and vocabulary (tests/test_terms_cache.py compares it with the stock loop);
-    anything else goes to scikit-learn's own.
+    here the term ids are looked up with map() and summed by scipy, and the counts of
+    documents counted by an earlier fit are taken from `counts_path` (`counts.py`) when
+    set. The same matrix and vocabulary (tests/test_terms_cache.py compares it with the
+    stock loop); anything else goes to scikit-learn's own.
     """
+
+    counts_path = None  # set by ProjectMatcher: not a parameter of the estimator
 
     def _count_vocab(self, raw_documents, fixed_vocab):
         if fixed_vocab or not isinstance(raw_documents, list) \
                 or not all(type(doc) in (list, StoredDocument) for doc in raw_documents):
             return super()._count_vocab(raw_documents, fixed_vocab)
+        weight = _weight_of(raw_documents) if self.counts_path else None
+        kept = kept_counts.load(self.counts_path, weight) if weight is not None else None
+        # Term ids: the kept vocabulary's first (it is sorted), then new terms as they come.
         vocabulary = defaultdict()
+        if kept is not None:
+            vocabulary.update(zip(kept.vocabulary, range(len(kept.vocabulary))))
         vocabulary.default_factory = vocabulary.__len__
         lookup = vocabulary.__getitem__
+        kept_row = kept.rows() if kept is not None else {}
+        reused: list[tuple[int, int]] = []  # (document, kept row)
+        counted: list[int] = []              # documents counted here
         indices = array("i")  # term ids: a vocabulary is far below 2**31 terms
         indptr = [0]
-        for doc in raw_documents:
+        for i, doc in enumerate(raw_documents):
+            row = kept_row.get(doc.key) if type(doc) is StoredDocument and doc.key is not None else None
+            if row is not None:
+                reused.append((i, row))
+                continue
             indices.extend(map(lookup, doc if type(doc) is list else doc.terms()))
             indptr.append(len(indices))
-        vocabulary = dict(vocabulary)
-        if not vocabulary:
+            counted.append(i)
+        terms = list(vocabulary)
+        if not terms:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        index_dtype = np.int32 if len(indices) <= np.iinfo(np.int32).max else np.int64
-        matrix = sp.csr_matrix(
-            (np.ones(len(indices), dtype=self.dtype), np.frombuffer(indices, dtype=np.intc).astype(index_dtype, copy=False),
+        # Columns in alphabetical order, as scikit-learn sorts them anyway (a no-op then); the
+        # kept ones are sorted already, so their rows stay sorted.
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[order] = np.arange(len(terms))
+        index_dtype = np.int32 if len(indices) + (kept.matrix.nnz if kept else 0) <= np.iinfo(np.int32).max else np.int64
+        fresh = sp.csr_matrix(
+            (np.ones(len(indices), dtype=self.dtype), rank[np.frombuffer(indices, dtype=np.intc)].astype(index_dtype),
              np.asarray(indptr, dtype=index_dtype)),
-            shape=(len(raw_documents), len(vocabulary)),
+            shape=(len(counted), len(terms)),
         )
-        matrix.sum_duplicates()  # the counts, indices sorted within each row
-        return vocabulary, matrix
+        fresh.sum_duplicates()  # the counts, indices sorted within each row
+        if reused:
+            old = kept.matrix[[row for _, row in reused]]
+            old = sp.csr_matrix((old.data.astype(self.dtype), rank[old.indices].astype(index_dtype), old.indptr),
+                                shape=(len(reused), len(terms)))
+            matrix = sp.vstack([old, fresh], format="csr")
+            position = np.empty(len(raw_documents), dtype=np.int64)
+            position[[i for i, _ in reused] + counted] = np.arange(len(raw_documents))
+            matrix = matrix[position]
+            # Terms only the kept articles no longer in the window had: not tonight's.
+            used = np.bincount(matrix.indices, minlength=len(terms)) > 0
+            if not used.all():
+                new_id = np.cumsum(used) - 1
+                matrix = sp.csr_matrix((matrix.data, new_id[matrix.indices].astype(index_dtype), matrix.indptr),
+                                       shape=(matrix.shape[0], int(used.sum())))
+                order = [j for j in order if used[rank[j]]]
+        else:
+            matrix = fresh
+        matrix.has_sorted_indices = True
+        sorted_terms = [terms[j] for j in order]
+        if weight is not None:
+            keyed = [i for i, doc in enumerate(raw_documents) if doc.key is not None]
+            kept_counts.save(self.counts_path, kept_counts.Counts(
+                sorted_terms, np.array([raw_documents[i].key[0] for i in keyed], dtype=np.int64),
+                np.array([raw_documents[i].key[1] for i in keyed], dtype=np.int64),
+                matrix[keyed] if len(keyed) < len(raw_documents) else matrix, weight))
+        return dict(zip(sorted_terms, range(len(sorted_terms)))), matrix
+
+
+def _weight_of(documents) -> int | None:
+    """The title weight of a fit of stored documents only, all of one weight; else None:
+    then no counts are kept (nor a term holding a line break, which a list of terms might)."""
+    weights = {doc.title_weight if type(doc) is StoredDocument else None for doc in documents}
+    return weights.pop() if len(weights) == 1 and None not in weights else None
 
 
 class ProjectMatcher(BaseEstimator):
@@ -137,6 +193,8 @@ class ProjectMatcher(BaseEstimator):
         off-topic push it away.
     workers : processes analysing the articles that bring no stored terms
         (`terms.analyze_articles`), when there are many; None: one per CPU.
+    counts_path : a file where `fit` keeps each article's term counts for the next fit
+        (`counts.py`: a night recounts only its new articles), or None.
     min_df applies only to a night of at least `MIN_DF_FROM` articles: on a small night a
     word seen once is still a word worth matching.
 
@@ -161,6 +219,7 @@ class ProjectMatcher(BaseEstimator):
         sent_weight=0.5,
         off_topic_weight=0.5,
         workers=None,
+        counts_path=None,
     ):
         self.sublinear_tf = sublinear_tf
         self.min_df = min_df
@@ -174,6 +233,7 @@ class ProjectMatcher(BaseEstimator):
         self.sent_weight = sent_weight
         self.off_topic_weight = off_topic_weight
         self.workers = workers
+        self.counts_path = counts_path
 
     # -- input records ---------------------------------------------------------------
 
@@ -210,14 +270,22 @@ class ProjectMatcher(BaseEstimator):
                 continue
             title, text, language, stored = _article_fields(article)
             if stored_terms.is_current(stored, title, text, language, self.title_weight):
-                documents[i] = StoredDocument(stored, self.title_weight)
+                documents[i] = self._stored_document(article, stored)
             else:
                 missing.append(i)
         if missing:
             analysed = self.analyze_articles([articles[i] for i in missing])
             for i, stored in zip(missing, analysed):
-                documents[i] = StoredDocument(stored, self.title_weight)
+                documents[i] = self._stored_document(articles[i], stored)
         return documents
+
+    def _stored_document(self, article, stored: str) -> StoredDocument:
+        """An article's stored document, keyed for the kept counts when it has an id."""
+        article_id = getattr(article, "id", None)
+        key = None
+        if self.counts_path is not None and isinstance(article_id, int):
+            key = (article_id, kept_counts.document_key(stored))
+        return StoredDocument(stored, self.title_weight, key)
 
     # -- fitting ---------------------------------------------------------------------
 
@@ -246,6 +314,7 @@ class ProjectMatcher(BaseEstimator):
             dtype=np.float32,
             norm="l2",
         )
+        self.vectorizer_.counts_path = self.counts_path
         try:
             matrix = self.vectorizer_.fit_transform(documents)
         except ValueError:

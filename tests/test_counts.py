@@ -1,0 +1,154 @@
+"""Term counts kept between fits (matching/counts.py): a fit that reuses them equals one
+that counts everything again, and a bad or foreign file is only a cache miss."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.matching import counts, terms
+from matcher.matching.tfidf import ProjectMatcher, StoredDocument
+from tests.test_matching import ARTICLES
+from tests.test_terms_cache import assert_same_matrix
+
+
+def record(i: int, weight: int = 2, text_suffix: str = "") -> SimpleNamespace:
+    a = ARTICLES[i % len(ARTICLES)]
+    text = a.text + text_suffix
+    return SimpleNamespace(id=i, title=a.title, text=text, summary="", language=a.language,
+                           terms=terms.analyze_article(a.title, text, a.language, weight))
+
+
+def assert_same_fit(cached: ProjectMatcher, matrix, articles, **params):
+    plain = ProjectMatcher(**params)
+    expected = plain.fit_transform(articles)
+    assert cached.vocabulary_ == plain.vocabulary_
+    assert np.array_equal(cached.idf_, plain.idf_)
+    assert_same_matrix(matrix, expected)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The ids of the documents whose terms a fit counted (not taken from kept counts)."""
+    seen: list[int] = []
+    original = StoredDocument.terms
+
+    def terms_(self):
+        seen.append(self.key[0] if self.key else None)
+        return original(self)
+
+    monkeypatch.setattr(StoredDocument, "terms", terms_)
+    return seen
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32), st.sampled_from([{}, {"min_df": 1, "max_df": 1.0}, {"max_df": 3}]))
+def test_a_fit_with_kept_counts_equals_a_fit_counting_everything(tmp_path_factory, seed, params):
+    rng = random.Random(seed)
+    path = tmp_path_factory.mktemp("cache") / counts.FILE_NAME
+    pool = list(range(2 * len(ARTICLES)))
+    nights = [rng.sample(pool, rng.randint(1, len(pool))) for _ in range(3)]
+    for night in nights:
+        articles = [record(i) for i in night]
+        matcher = ProjectMatcher(counts_path=path, **params)
+        assert_same_fit(matcher, matcher.fit_transform(articles), articles, **params)
+
+
+def test_the_next_fit_counts_only_new_or_changed_articles(tmp_path, counted):
+    path = tmp_path / "cache" / counts.FILE_NAME
+    first = [record(i) for i in range(20)]
+    ProjectMatcher(counts_path=path).fit(first)
+    assert sorted(counted) == list(range(20)) and path.exists()
+    counted.clear()
+    # 5 leave the window, 5 come, 1 changed its text (so its stored terms).
+    second = [record(i) for i in range(5, 20) if i != 7] + [record(7, text_suffix=" Roasters agree.")] \
+        + [record(i) for i in range(20, 25)]
+    matcher = ProjectMatcher(counts_path=path)
+    matrix = matcher.fit_transform(second)
+    assert sorted(counted) == [7, 20, 21, 22, 23, 24]
+    counted.clear()
+    assert_same_fit(matcher, matrix, second)
+
+
+def test_another_title_weight_counts_everything_again(tmp_path, counted):
+    path = tmp_path / counts.FILE_NAME
+    ProjectMatcher(counts_path=path).fit([record(i) for i in range(10)])
+    counted.clear()
+    articles = [record(i, weight=3) for i in range(10)]
+    matcher = ProjectMatcher(counts_path=path, title_weight=3)
+    matrix = matcher.fit_transform(articles)
+    assert sorted(counted) == list(range(10))
+    assert_same_fit(matcher, matrix, articles, title_weight=3)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a zip file", "truncate"])
+def test_a_damaged_file_is_a_miss_and_is_written_anew(tmp_path, counted, damage):
+    path = tmp_path / counts.FILE_NAME
+    articles = [record(i) for i in range(12)]
+    ProjectMatcher(counts_path=path).fit(articles)
+    path.write_bytes(path.read_bytes()[:200] if damage == "truncate" else damage)
+    counted.clear()
+    matcher = ProjectMatcher(counts_path=path)
+    matrix = matcher.fit_transform(articles)
+    assert sorted(counted) == list(range(12))
+    assert_same_fit(matcher, matrix, articles)
+    assert counts.load(path, 2) is not None  # rewritten whole
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(tmp_path):
+    (tmp_path / "file").write_text("in the way")
+    articles = [record(i) for i in range(8)]
+    matcher = ProjectMatcher(counts_path=tmp_path / "file" / counts.FILE_NAME)
+    assert_same_fit(matcher, matcher.fit_transform(articles), articles)
+
+
+def test_a_killed_writer_leaves_no_temporary_file_for_long(tmp_path):
+    path = tmp_path / counts.FILE_NAME
+    (tmp_path / f".counts-left-by-a-killed-run{path.suffix}").write_bytes(b"half")
+    ProjectMatcher(counts_path=path).fit([record(i) for i in range(8)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [counts.FILE_NAME]
+
+
+def test_records_without_ids_are_counted_and_not_kept(tmp_path):
+    path = tmp_path / counts.FILE_NAME
+    articles = [record(i) for i in range(6)] + [{"title": "Coffee growers", "text": "Growers sign contracts."}]
+    matcher = ProjectMatcher(counts_path=path)
+    assert_same_fit(matcher, matcher.fit_transform(articles), articles)
+    assert counts.load(path, 2).ids.tolist() == list(range(6))
+    # A plain string is analysed by the vectorizer itself: such a fit keeps nothing.
+    path.unlink()
+    articles[-1] = "Coffee growers sign supply contracts"
+    matcher = ProjectMatcher(counts_path=path)
+    assert_same_fit(matcher, matcher.fit_transform(articles), articles)
+    assert not path.exists()
+
+
+def test_the_nights_ranking_counts_only_its_new_articles(db, tmp_path, counted):
+    from matcher.config import Settings
+    from matcher.models import Article
+    from matcher.suggest import Ranking
+    from tests.test_terms_cache import TODAY, add_night
+
+    with db.session() as session:
+        add_night(session)
+    settings = Settings(home=tmp_path)
+    with db.session() as session:
+        first = Ranking.build(session, TODAY, settings)
+        ids = sorted(a.id for a in first.articles)
+    assert sorted(counted) == ids and (settings.cache_dir / counts.FILE_NAME).exists()
+    counted.clear()
+    with db.session() as session:
+        add_night(session, start=100)
+    with db.session() as session:
+        again = Ranking.build(session, TODAY, settings)
+        new = sorted(a.id for a in again.articles if a.id not in ids)
+        assert len(new) == len(ARTICLES) and sorted(counted) == new
+        matcher = ProjectMatcher()
+        expected = matcher.fit_transform(again.articles)
+    assert again.matcher.vocabulary_ == matcher.vocabulary_
+    assert_same_matrix(again.matrix, expected)
