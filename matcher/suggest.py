@@ -133,6 +133,7 @@ class Ranking:
     _row_of: dict = field(default=None, init=False, repr=False)
     _known: object = field(default=None, init=False, repr=False)
     _others: list = field(default_factory=list, init=False, repr=False)  # keeps keyed objects alive
+    _side: object = field(default=None, init=False, repr=False)  # matrix, ready for scoring contacts
 
     @classmethod
     def build(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
@@ -205,7 +206,9 @@ class Ranking:
         # Every decided article at once: those out of the window are transformed in one batch.
         self.rows([s.article for c in contacts for s in c.suggestions
                    if s.article is not None and s.status in ("sent", "skipped")])
-        return self.matcher.rank_contacts(projects, self.matrix, [self.feedback(c) for c in contacts])
+        if self._side is None:
+            self._side = self.matcher.article_side(self.matrix)
+        return self.matcher.rank_contacts(projects, self._side, [self.feedback(c) for c in contacts])
 
 
 @dataclass

@@ -29,6 +29,16 @@ def test_match_is_the_guarded_cosine_and_rank_puts_real_matches_first(matcher):
     assert ((scored.rank >= 0) & (scored.rank <= 1)).all()
 
 
+def test_articles_prepared_once_score_as_records_do(matcher):
+    side = matcher.article_side(ARTICLES)
+    projects = [[KUBERNETES], [COFFEE, KUBERNETES], []]
+    feedback = [None, Feedback(sent=side.matrix[[2]]), None]
+    for a, b in [(matcher.rank_contacts(projects, side, feedback), matcher.rank_contacts(projects, ARTICLES, feedback)),
+                 (matcher.rank_contacts(projects[:1], side), matcher.rank_contacts(projects[:1], side.matrix))]:
+        assert np.array_equal(a.rank, b.rank) and np.array_equal(a.match, b.match)
+        assert np.array_equal(a.project, b.project)
+
+
 def test_expansion_off_ranks_by_match(matcher):
     plain = ProjectMatcher(expansion_docs=0).fit(ARTICLES)
     scored = plain.rank_contacts([[KUBERNETES]], ARTICLES)

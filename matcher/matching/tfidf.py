@@ -469,6 +469,12 @@ class ProjectMatcher(BaseEstimator):
 
     # -- the ranking `matcher top` and the night use --------------------------------
 
+    def article_side(self, articles) -> ArticleSide:
+        """The articles made ready for scoring any number of profiles (`rank_contacts`):
+        a caller scoring contacts group by group prepares them once."""
+        matrix = self.transform_articles(articles)
+        return ArticleSide(matrix, *self._prepare(matrix))
+
     def rank_contacts(self, contact_projects: Sequence[Sequence[str]], articles, feedback=None) -> ContactScores:
         """Scores of every article for every contact, over the contact's projects.
 
@@ -477,8 +483,10 @@ class ProjectMatcher(BaseEstimator):
         expanded with its best matches (pseudo-relevance feedback). `feedback` is one
         `Feedback` (or None) per contact. `project` is the index of the contact's project
         that ranks the article best (-1 for a contact without projects).
+        `articles` may be records, the matrix from transform_articles, or an `article_side`.
         """
-        matrix = self.transform_articles(articles)
+        side = articles if isinstance(articles, ArticleSide) else self.article_side(articles)
+        matrix, prepared = side.matrix, (side.matrix_t, side.words_t)
         n_contacts, n_articles = len(contact_projects), matrix.shape[0]
         out = ContactScores(
             np.zeros((n_contacts, n_articles), dtype=np.float32),
@@ -494,7 +502,6 @@ class ProjectMatcher(BaseEstimator):
         owned = [feedback[i] for i in owner] if feedback is not None else None
         if owned is not None:
             profiles = self._with_feedback(profiles, owned)
-        prepared = self._prepare(matrix)
         for begin in range(0, len(flat), _CHUNK):
             rows = slice(begin, begin + _CHUNK)
             match = self._scores(profiles[rows], prepared)
@@ -557,6 +564,15 @@ class ProjectMatcher(BaseEstimator):
         return scores
 
 
+@dataclass(frozen=True)
+class ArticleSide:
+    """Articles ready for scoring profiles: their rows, and the transposes the products use."""
+
+    matrix: sp.csr_matrix
+    matrix_t: sp.csr_matrix
+    words_t: sp.csr_matrix | None
+
+
 @dataclass
 class ContactScores:
     """Per contact x article: `rank` orders, `match` passes the threshold, `project` explains."""
@@ -594,7 +610,7 @@ def _normalize(matrix):
     return normalize(matrix) if matrix.shape[0] else matrix
 
 
-__all__ = ["ContactScores", "Feedback", "ProjectMatcher", "StoredDocument", "analyze_document", "NotFittedError"]
+__all__ = ["ArticleSide", "ContactScores", "Feedback", "ProjectMatcher", "StoredDocument", "analyze_document", "NotFittedError"]
 
 
 def readable_reasons(terms: list[str], document: tuple[str, str], profile_text: str, k: int) -> list[str]:
