@@ -70,10 +70,17 @@ def _pg_template():
         _drop_database(template_url)
 
 
+@pytest.fixture(scope="session")
+def _session_cache_dir(tmp_path_factory):
+    """One cache of language data (matcher.matching.langdata) for the whole session."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path, monkeypatch, request):
-    """No test ever touches the user's real home or database."""
+def _isolated_home(tmp_path, monkeypatch, request, _session_cache_dir):
+    """No test ever touches the user's real home, database or cache."""
     monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MATCHER_CACHE_DIR", str(_session_cache_dir))
     monkeypatch.delenv("MATCHER_DB", raising=False)
     if not ALL_PG:
         yield

@@ -12,9 +12,10 @@ from collections import Counter
 import unicodedata
 from functools import lru_cache
 
-import simplemma
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from py3langid.langid import LanguageIdentifier
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from matcher.matching import langdata
 
 #: Languages the detector may answer; anything else would be noise for our users.
 LANGUAGES = ("it", "en", "es", "fr", "de", "pt")
@@ -99,9 +100,8 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 @lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+    # py3langid's model restricted to LANGUAGES, from the user cache when it has it (langdata).
+    return langdata.identifier(LANGUAGES)
 
 
 def detect_language(text: str) -> str:
@@ -122,6 +122,9 @@ _LEMMA_EXCEPTIONS = {
     "it": {"porto": "porto", "stati": "stato", "conti": "conto", "lavori": "lavoro"},
 }
 
+# simplemma.lemmatize's lemmas, with its dictionaries read from the user cache (langdata).
+_LEMMATIZER = langdata.lemmatizer()
+
 
 @lru_cache(maxsize=200_000)
 def _lemma(word: str, language: str) -> str:
@@ -134,10 +137,10 @@ def _lemma(word: str, language: str) -> str:
     if exception:
         lemma = exception
     elif language in LEMMA_LANGUAGES:
-        lemma = simplemma.lemmatize(word, lang=language)
+        lemma = _LEMMATIZER.lemmatize(word, lang=language)
     elif language == "":
         # Unknown language (short text): our users write Italian and English.
-        lemma = simplemma.lemmatize(word, lang=("en", "it"))
+        lemma = _LEMMATIZER.lemmatize(word, lang=("en", "it"))
     else:
         lemma = word
     return fold_accents(lemma.lower())
