@@ -198,7 +198,7 @@ def test_duplicate_key_race_is_skipped(db, settings, tmp_path, monkeypatch):
     add_feed(db, str(path))
     from matcher.feeds import ingest as ingest_module
 
-    real = ingest_module._store_feed
+    real = ingest_module._update_feed
 
     def racing(session, work, stories, now):
         # another writer stores the same article between our check and our insert
@@ -207,7 +207,7 @@ def test_duplicate_key_race_is_skipped(db, settings, tmp_path, monkeypatch):
                 s.add(Article(key=e.key, title="by another run", url=e.url))
         return real(session, work, stories, now)
 
-    monkeypatch.setattr(ingest_module, "_store_feed", racing)
+    monkeypatch.setattr(ingest_module, "_update_feed", racing)
     report = ingest(db, settings, now=NOW)
     assert report.feeds_ok == 1 and report.new_article_ids == []
     assert list(articles(db)) == ["by another run"]
@@ -221,14 +221,14 @@ def test_a_feed_that_cannot_be_stored_fails_alone(db, settings, tmp_path, monkey
         add_feed(db, str(p))
     from matcher.feeds import ingest as ingest_module
 
-    real = ingest_module._store_feed
+    real = ingest_module._update_feed
 
     def flaky(session, work, stories, now):
         if work.url.endswith("s1.xml") and work.new:
             raise RuntimeError("disk says no")
         return real(session, work, stories, now)
 
-    monkeypatch.setattr(ingest_module, "_store_feed", flaky)
+    monkeypatch.setattr(ingest_module, "_update_feed", flaky)
     report = ingest(db, settings, now=NOW)
     assert report.feeds_ok == 2 and len(report.new_article_ids) == 2
     assert sorted(articles(db)) == ["Stored 0", "Stored 2"]

@@ -232,27 +232,27 @@ class _Story:
     page_url: str | None = None
 
 
-def _store_insert(session, rows: list[dict]) -> list[int]:
-    """Insert articles, skipping keys another writer stored first; the ids of those inserted."""
+def _store_insert(session, rows: list[dict]) -> dict[str, int]:
+    """Insert articles, skipping keys another writer stored first; key -> id of those inserted."""
     if not rows:
-        return []
+        return {}
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
         else:
             from sqlalchemy.dialects.postgresql import insert
-        stmt = insert(Article).on_conflict_do_nothing(index_elements=["key"]).returning(Article.id)
-        # One statement for the feed's batch (SQLAlchemy sends it as multi-row VALUES).
-        return list(session.scalars(stmt, rows))
-    ids = []
+        stmt = insert(Article).on_conflict_do_nothing(index_elements=["key"]).returning(Article.key, Article.id)
+        # One statement for the batch (SQLAlchemy sends it as multi-row VALUES).
+        return {key: id_ for key, id_ in session.execute(stmt, rows)}
+    ids = {}
     for values in rows:
         if session.scalar(select(Article.id).where(Article.key == values["key"])) is not None:
             continue
         article = Article(**values)
         session.add(article)
         session.flush()
-        ids.append(article.id)
+        ids[values["key"]] = article.id
     return ids
 
 
@@ -444,28 +444,48 @@ def _store_batch(db, works: list[_FeedWork], stories: dict[str, _Story], now: dt
     """
     try:
         with db.session() as s:
-            return [_store_feed(s, w, stories, now) for w in works]
+            return _store_feeds(s, works, stories, now)
     except Exception:
         pass
     out = []
     for w in works:
         try:
             with db.session() as s:
-                ids = _store_feed(s, w, stories, now)
+                [ids] = _store_feeds(s, [w], stories, now)
         except Exception as exc:
             w.error = f"cannot store: {type(exc).__name__}: {_short(str(exc), 150)}"
             w.new = []
             with db.session() as s:
-                ids = _store_feed(s, w, stories, now)
+                [ids] = _store_feeds(s, [w], stories, now)
         out.append(ids)
     return out
 
 
-def _store_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime) -> list[int]:
-    """One feed's new articles and its state (status, validators, backoff), in session `s`."""
+def _store_feeds(s, works: list[_FeedWork], stories: dict[str, _Story], now: dt.datetime) -> list[list[int]]:
+    """The feeds' new articles and their states, in session `s`; the new article ids per feed.
+    One query loads the feeds and one INSERT stores the articles (a statement per feed was
+    most of a small night's store)."""
+    s.scalars(select(Feed).where(Feed.id.in_([w.feed_id for w in works]))).all()  # s.get finds them
+    updated = [_update_feed(s, w, stories, now) for w in works]
+    inserted = _store_insert(s, [row for u in updated if u for row in u[1]])
+    out = []
+    for u in updated:
+        if u is None:
+            out.append([])
+            continue
+        feed, rows, moved = u
+        ids = [inserted[row["key"]] for row in rows if row["key"] in inserted]
+        feed.last_status = f"ok: {len(ids)} new{moved}"
+        out.append(ids)
+    return out
+
+
+def _update_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime):
+    """A feed's state (status, validators, backoff) after tonight's answer, in session `s`;
+    when it brought entries, (feed, the rows of its new articles, "moved" note) to insert."""
     feed = s.get(Feed, w.feed_id)
     if feed is None:  # removed while we were fetching
-        return []
+        return None
     res = w.result
     feed.last_checked = now
     if res.status == 410:
@@ -474,7 +494,7 @@ def _store_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime) -
         feed.last_error = _short(w.error or "HTTP 410 Gone", 1000)
         feed.last_status = f"{RETIRED}: HTTP 410 Gone, no longer fetched"
         feed.next_check = None
-        return []
+        return None
     if w.error:
         feed.error_count = (feed.error_count or 0) + 1
         feed.last_error = _short(w.error, 1000)
@@ -483,7 +503,7 @@ def _store_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime) -
             wait = min(max(wait, dt.timedelta(seconds=res.retry_after)), MAX_BACKOFF)
         feed.next_check = now + wait
         feed.last_status = _short(f"error: {w.error}", 140) + f" (failure {feed.error_count}, next try in {_duration(wait)})"
-        return []
+        return None
 
     feed.error_count = 0
     feed.last_error = None
@@ -501,7 +521,7 @@ def _store_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime) -
             moved = f", moved to {_short(new_url, 100)}"
     if res.status == 304:
         feed.last_status = "not modified"
-        return []
+        return None
 
     parsed = w.parsed
     if parsed:
@@ -518,6 +538,4 @@ def _store_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime) -
             title=e.title[:1000], summary=e.summary, text=story.text, text_source=story.source,
             language="", published=published, fetched_at=now,
         ))
-    ids = _store_insert(s, rows)
-    feed.last_status = f"ok: {len(ids)} new{moved}"
-    return ids
+    return feed, rows, moved
