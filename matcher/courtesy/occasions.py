@@ -138,21 +138,31 @@ def _lead(name: str, settings: OccasionSettings) -> int:
 
 
 def _holiday_occasions(dates: ContactDates, year: int, settings: OccasionSettings) -> list[Occasion]:
-    wanted = {n.casefold(): n for n in greeted_holidays(dates.country, settings)}
+    greeted = tuple(greeted_holidays(dates.country, settings))
+    leads = tuple(_lead(name, settings) for name in greeted)
+    return list(_country_holiday_occasions(dates.country, dates.language, year, greeted, leads))
+
+
+@functools.lru_cache(maxsize=512)
+def _country_holiday_occasions(country: str, language: str, year: int, greeted: tuple[str, ...],
+                               leads: tuple[int, ...]) -> tuple[Occasion, ...]:
+    """The greeted holidays of a country and year: the same for every contact there (a night
+    asks for them once per contact, and thousands of contacts live in one or two countries)."""
+    wanted = {n.casefold(): lead for n, lead in zip(greeted, leads)}
     out = []
-    for day, names in holidays_in(dates.country, year, dates.language).items():
+    for day, names in holidays_in(country, year, language).items():
         for english, local in names:
             if english.casefold() not in wanted:
                 continue
-            lead = _lead(wanted[english.casefold()], settings)
+            lead = wanted[english.casefold()]
             slug = slugify(english)
             out.append(Occasion(
                 date=day, kind="holiday", key=f"holiday:{slug}:{year}", title=english,
                 local_title=local, slug=slug, opens=day - dt.timedelta(days=lead), closes=day,
-                reason=f"{english} in {dates.country} on {day.isoformat()}"
+                reason=f"{english} in {country} on {day.isoformat()}"
                        + (f", greeted from {lead} day(s) before" if lead else ""),
             ))
-    return out
+    return tuple(out)
 
 
 def _yearly(kind: str, key: str, title: str, local: str, slug: str, origin: dt.date, year: int,
