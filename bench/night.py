@@ -174,8 +174,11 @@ def new_home(root: Path, farm: FarmProcess | None, contacts: int, extra_toml: st
 
 def child_night(home: str, as_of: str) -> None:
     """(child) run_night with stage timestamps; prints one JSON line."""
+    from matcher.cli import fast_exit
     from matcher.home import open_home
     from matcher.night import run_night
+
+    fast_exit()  # as the `matcher` script does
 
     t0 = time.perf_counter()
     stages: dict[str, list[float]] = {}

@@ -132,3 +132,24 @@ def test_markup_and_escapes_in_user_text_are_printed_literally(tmp_path):
     assert listed.exit_code == 0 and "[/bold]" in listed.output and "\x1b" not in listed.output
     shown = invoke("--home", home, "contacts", "show", "Evil")
     assert "[link=http://x]Kubernetes[/link]" in shown.output and "\x1b" not in shown.output
+
+
+def test_the_script_leaves_the_heap_to_the_os_and_loses_no_output(tmp_path, monkeypatch):
+    import atexit
+    import subprocess
+    import sys
+
+    from matcher import cli
+
+    registered = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    monkeypatch.setattr(sys, "argv", ["matcher", "--version"])
+    with pytest.raises(SystemExit):
+        cli.entry()
+    assert registered == [gc.freeze]
+    # and the real script, exiting that way, still writes its home and says so
+    home = tmp_path / "h"
+    out = subprocess.run([sys.executable, "-m", "matcher", "--home", str(home), "init"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and f"home: {home}" in out.stdout
+    assert (home / DB_NAME).exists()
