@@ -75,6 +75,22 @@ def test_the_next_fit_counts_only_new_or_changed_articles(tmp_path, counted):
     assert_same_fit(matcher, matrix, second)
 
 
+def test_the_kept_vocabulary_is_only_the_last_fits(tmp_path, counted):
+    path = tmp_path / counts.FILE_NAME
+    ProjectMatcher(counts_path=path).fit([record(i) for i in range(0, 12)])
+    # Other articles under other ids: nothing to reuse, and the terms only the old ones had
+    # are not kept for ever (nor are they tonight's vocabulary).
+    for night in (range(12, 30), range(25, 31)):
+        counted.clear()
+        articles = [record(i, text_suffix=" Freight rates rise.") for i in night]
+        matcher = ProjectMatcher(counts_path=path)
+        matrix = matcher.fit_transform(articles)
+        assert_same_fit(matcher, matrix, articles)
+        assert set(counts.load(path, 2).vocabulary) == {
+            term for a in articles for term in terms.document_terms(a.terms, 2)}
+    assert sorted(c for c in counted if c is not None) == [30]  # 25..29 were kept from the night before
+
+
 def test_another_title_weight_counts_everything_again(tmp_path, counted):
     path = tmp_path / counts.FILE_NAME
     ProjectMatcher(counts_path=path).fit([record(i) for i in range(10)])

@@ -142,15 +142,16 @@ class _Vectorizer(TfidfVectorizer):
             position = np.empty(len(raw_documents), dtype=np.int64)
             position[[i for i, _ in reused] + counted] = np.arange(len(raw_documents))
             matrix = matrix[position]
-            # Terms only the kept articles no longer in the window had: not tonight's.
+        else:
+            matrix = fresh
+        if kept is not None:
+            # Terms only kept articles no longer in the window had are not tonight's terms.
             used = np.bincount(matrix.indices, minlength=len(terms)) > 0
             if not used.all():
                 new_id = np.cumsum(used) - 1
                 matrix = sp.csr_matrix((matrix.data, new_id[matrix.indices].astype(index_dtype), matrix.indptr),
                                        shape=(matrix.shape[0], int(used.sum())))
                 order = [j for j in order if used[rank[j]]]
-        else:
-            matrix = fresh
         matrix.has_sorted_indices = True
         sorted_terms = [terms[j] for j in order]
         if weight is not None:
