@@ -523,13 +523,17 @@ def main(argv=None) -> None:
                 home = new_home(root, farm, args.contacts)
                 full.append(night(home, DAY))
                 n304.append(night(home, DAY))
+                if args.stored:
+                    # The same 10 %-new night on a copy of the home padded with old articles:
+                    # the only difference between the two nights is what is stored.
+                    padded_home = Path(tempfile.mkdtemp(dir=root)) / "home"
+                    shutil.copytree(home, padded_home)
+                    add_old_articles(padded_home, args.stored - 10_000 - 1_000 if args.stored > 11_000 else args.stored)
                 farm.advance(5, DAY + dt.timedelta(days=1))
                 tenth.append(night(home, DAY + dt.timedelta(days=1)))
-                if r == 0 and args.stored:
-                    add_old_articles(home, args.stored - 10_000 - 1_000 if args.stored > 11_000 else args.stored)
-                    farm.advance(5, DAY + dt.timedelta(days=2))
-                    padded.append(night(home, DAY + dt.timedelta(days=2)))
-                    padded[-1]["size"] = db_size(home)
+                if args.stored:
+                    padded.append(night(padded_home, DAY + dt.timedelta(days=1)))
+                    padded[-1]["size"] = db_size(padded_home)
 
             def show(label, runs, note=""):
                 w = median([x["process_wall"] for x in runs])
@@ -548,7 +552,8 @@ def main(argv=None) -> None:
             if padded:
                 p = show(f"10 %-new night with {args.stored:,} articles stored", padded,
                          f"db {padded[0]['size'] / 1e6:.0f} MB")
-                row("  ratio to the same night with ~11,000 stored", f"{p / t:.2f}x", "target ≈ 1 (cost grows with new articles only)")
+                row("  ratio to the same night without them (~11,000 stored)", f"{p / t:.2f}x",
+                    "target ≈ 1 (cost grows with new articles only)")
 
         if "retention" not in skip:
             print(f"\n## retention: {args.retention_nights} replayed nights, {args.retention_feeds} feeds, "
