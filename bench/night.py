@@ -552,7 +552,7 @@ def main(argv=None) -> None:
             if padded:
                 p = show(f"10 %-new night with {args.stored:,} articles stored", padded,
                          f"db {padded[0]['size'] / 1e6:.0f} MB")
-                row("  ratio to the same night without them (~11,000 stored)", f"{p / t:.2f}x",
+                row("  ratio to the same night without them", f"{p / t:.2f}x",
                     "target ≈ 1 (cost grows with new articles only)")
 
         if "retention" not in skip:
