@@ -146,7 +146,6 @@ def test_records_without_ids_are_counted_and_not_kept(tmp_path):
 
 def test_the_nights_ranking_counts_only_its_new_articles(db, tmp_path, counted):
     from matcher.config import Settings
-    from matcher.models import Article
     from matcher.suggest import Ranking
     from tests.test_terms_cache import TODAY, add_night
 
