@@ -134,24 +134,16 @@ class _Vectorizer(TfidfVectorizer):
             shape=(len(counted), len(terms)),
         )
         fresh.sum_duplicates()  # the counts, indices sorted within each row
+        matrix = fresh
         if reused:
             old = kept.matrix[[row for _, row in reused]]
             old = sp.csr_matrix((old.data.astype(self.dtype), rank[old.indices].astype(index_dtype), old.indptr),
                                 shape=(len(reused), len(terms)))
-            matrix = sp.vstack([old, fresh], format="csr")
-            position = np.empty(len(raw_documents), dtype=np.int64)
+            position = np.empty(len(raw_documents), dtype=np.int64)  # document -> row of the stack
             position[[i for i, _ in reused] + counted] = np.arange(len(raw_documents))
-            matrix = matrix[position]
-        else:
-            matrix = fresh
+            matrix = sp.vstack([old, fresh], format="csr")[position]
         if kept is not None:
-            # Terms only kept articles no longer in the window had are not tonight's terms.
-            used = np.bincount(matrix.indices, minlength=len(terms)) > 0
-            if not used.all():
-                new_id = np.cumsum(used) - 1
-                matrix = sp.csr_matrix((matrix.data, new_id[matrix.indices].astype(index_dtype), matrix.indptr),
-                                       shape=(matrix.shape[0], int(used.sum())))
-                order = [j for j in order if used[rank[j]]]
+            matrix, order = _without_unused_terms(matrix, order, rank)
         matrix.has_sorted_indices = True
         sorted_terms = [terms[j] for j in order]
         if weight is not None:
@@ -161,6 +153,18 @@ class _Vectorizer(TfidfVectorizer):
                 np.array([raw_documents[i].key[1] for i in keyed], dtype=np.int64),
                 matrix[keyed] if len(keyed) < len(raw_documents) else matrix, weight))
         return dict(zip(sorted_terms, range(len(sorted_terms)))), matrix
+
+
+def _without_unused_terms(matrix: sp.csr_matrix, order: list[int], rank: np.ndarray):
+    """The matrix and the term order without the terms no row has (those only kept articles
+    no longer in the window had): tonight's vocabulary is tonight's articles' terms."""
+    used = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0
+    if used.all():
+        return matrix, order
+    new_id = (np.cumsum(used) - 1).astype(matrix.indices.dtype)  # monotonic: rows stay sorted
+    matrix = sp.csr_matrix((matrix.data, new_id[matrix.indices], matrix.indptr),
+                           shape=(matrix.shape[0], int(used.sum())))
+    return matrix, [j for j in order if used[rank[j]]]
 
 
 def _weight_of(documents) -> int | None:
