@@ -89,7 +89,7 @@ def fetch_clock(as_of: dt.date) -> dt.datetime:
 
 
 @contextmanager
-def _heap_frozen():
+def _night_gc():
     """The night's garbage collection, tuned for a night:
 
     - the objects alive when it starts (the libraries: scikit-learn, SQLAlchemy, lxml...)
@@ -118,7 +118,7 @@ def run_night(
     handler = _file_logging(home)
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
-        with run_lock(home.settings.lock_path), _heap_frozen():
+        with run_lock(home.settings.lock_path), _night_gc():
             with home.db.session() as session:
                 # A run still "running" while we hold the lock was killed: say so.
                 for killed in session.scalars(select(Run).where(Run.status == "running")):

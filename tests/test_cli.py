@@ -110,7 +110,7 @@ def test_a_second_run_while_one_holds_the_lock_fails_cleanly(tmp_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout)[0]["feeds_ok"] == 0
     assert "ok" in (home / LOG_NAME).read_text()
-    # the night tuned the garbage collector (matcher.night._heap_frozen) and undid it
+    # the night tuned the garbage collector (matcher.night._night_gc) and undid it
     assert gc.get_freeze_count() == frozen and gc.get_threshold() == threshold
 
 
