@@ -152,4 +152,4 @@ def test_the_script_leaves_the_heap_to_the_os_and_loses_no_output(tmp_path, monk
     out = subprocess.run([sys.executable, "-m", "matcher", "--home", str(home), "init"],
                          capture_output=True, text=True)
     assert out.returncode == 0 and f"home: {home}" in out.stdout
-    assert (home / DB_NAME).exists()
+    assert (home / CONFIG_NAME).exists()
