@@ -13,6 +13,7 @@ CONFIG_NAME = "matcher.toml"
 DB_NAME = "matcher.db"
 LOG_NAME = "matcher.log"
 LOCK_NAME = "run.lock"
+COUNTS_NAME = "cache/counts.npz"
 
 
 def default_home() -> Path:
@@ -112,9 +113,9 @@ class Settings:
         return self.home / LOCK_NAME
 
     @property
-    def cache_dir(self) -> Path:
-        """Files derived from the database, rebuilt when missing (matching/counts.py)."""
-        return self.home / "cache"
+    def counts_path(self) -> Path:
+        """The articles' term counts kept between nights (matching/counts.py; safe to delete)."""
+        return self.home / COUNTS_NAME
 
 
 def _section(cls, data: dict, name: str):

@@ -18,7 +18,6 @@ from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
 from matcher.drafts import first_name, render
-from matcher.matching import counts
 from matcher.matching.duplicates import near_duplicate_groups, near_duplicates
 from matcher.matching.feedback import contact_feedback
 from matcher.matching.terms import detect_and_analyze
@@ -140,7 +139,7 @@ class Ranking:
         """The ranking over the fresh articles of the database; their term counts are kept
         in the home's cache for the next ranking (`counts.py`)."""
         return cls.from_articles(fresh_articles(session, today, settings), settings,
-                                 counts_path=settings.cache_dir / counts.FILE_NAME)
+                                 counts_path=settings.counts_path)
 
     @classmethod
     def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None) -> Ranking:

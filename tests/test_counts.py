@@ -16,6 +16,8 @@ from matcher.matching.tfidf import ProjectMatcher, StoredDocument
 from tests.test_matching import ARTICLES
 from tests.test_terms_cache import assert_same_matrix
 
+FILE = "counts.npz"
+
 
 def record(i: int, weight: int = 2, text_suffix: str = "") -> SimpleNamespace:
     a = ARTICLES[i % len(ARTICLES)]
@@ -50,7 +52,7 @@ def counted(monkeypatch):
 @given(st.integers(0, 2**32), st.sampled_from([{}, {"min_df": 1, "max_df": 1.0}, {"max_df": 3}]))
 def test_a_fit_with_kept_counts_equals_a_fit_counting_everything(tmp_path_factory, seed, params):
     rng = random.Random(seed)
-    path = tmp_path_factory.mktemp("cache") / counts.FILE_NAME
+    path = tmp_path_factory.mktemp("cache") / FILE
     pool = list(range(2 * len(ARTICLES)))
     nights = [rng.sample(pool, rng.randint(1, len(pool))) for _ in range(3)]
     for night in nights:
@@ -60,7 +62,7 @@ def test_a_fit_with_kept_counts_equals_a_fit_counting_everything(tmp_path_factor
 
 
 def test_the_next_fit_counts_only_new_or_changed_articles(tmp_path, counted):
-    path = tmp_path / "cache" / counts.FILE_NAME
+    path = tmp_path / "cache" / FILE
     first = [record(i) for i in range(20)]
     ProjectMatcher(counts_path=path).fit(first)
     assert sorted(counted) == list(range(20)) and path.exists()
@@ -76,7 +78,7 @@ def test_the_next_fit_counts_only_new_or_changed_articles(tmp_path, counted):
 
 
 def test_the_kept_vocabulary_is_only_the_last_fits(tmp_path, counted):
-    path = tmp_path / counts.FILE_NAME
+    path = tmp_path / FILE
     ProjectMatcher(counts_path=path).fit([record(i) for i in range(0, 12)])
     # Other articles under other ids: nothing to reuse, and the terms only the old ones had
     # are not kept for ever (nor are they tonight's vocabulary).
@@ -92,7 +94,7 @@ def test_the_kept_vocabulary_is_only_the_last_fits(tmp_path, counted):
 
 
 def test_another_title_weight_counts_everything_again(tmp_path, counted):
-    path = tmp_path / counts.FILE_NAME
+    path = tmp_path / FILE
     ProjectMatcher(counts_path=path).fit([record(i) for i in range(10)])
     counted.clear()
     articles = [record(i, weight=3) for i in range(10)]
@@ -104,7 +106,7 @@ def test_another_title_weight_counts_everything_again(tmp_path, counted):
 
 @pytest.mark.parametrize("damage", [b"", b"not a zip file", "truncate"])
 def test_a_damaged_file_is_a_miss_and_is_written_anew(tmp_path, counted, damage):
-    path = tmp_path / counts.FILE_NAME
+    path = tmp_path / FILE
     articles = [record(i) for i in range(12)]
     ProjectMatcher(counts_path=path).fit(articles)
     path.write_bytes(path.read_bytes()[:200] if damage == "truncate" else damage)
@@ -119,19 +121,19 @@ def test_a_damaged_file_is_a_miss_and_is_written_anew(tmp_path, counted, damage)
 def test_a_cache_that_cannot_be_written_is_no_error(tmp_path):
     (tmp_path / "file").write_text("in the way")
     articles = [record(i) for i in range(8)]
-    matcher = ProjectMatcher(counts_path=tmp_path / "file" / counts.FILE_NAME)
+    matcher = ProjectMatcher(counts_path=tmp_path / "file" / FILE)
     assert_same_fit(matcher, matcher.fit_transform(articles), articles)
 
 
 def test_a_killed_writer_leaves_no_temporary_file_for_long(tmp_path):
-    path = tmp_path / counts.FILE_NAME
+    path = tmp_path / FILE
     (tmp_path / f".counts-left-by-a-killed-run{path.suffix}").write_bytes(b"half")
     ProjectMatcher(counts_path=path).fit([record(i) for i in range(8)])
-    assert sorted(p.name for p in tmp_path.iterdir()) == [counts.FILE_NAME]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [FILE]
 
 
 def test_records_without_ids_are_counted_and_not_kept(tmp_path):
-    path = tmp_path / counts.FILE_NAME
+    path = tmp_path / FILE
     articles = [record(i) for i in range(6)] + [{"title": "Coffee growers", "text": "Growers sign contracts."}]
     matcher = ProjectMatcher(counts_path=path)
     assert_same_fit(matcher, matcher.fit_transform(articles), articles)
@@ -155,7 +157,7 @@ def test_the_nights_ranking_counts_only_its_new_articles(db, tmp_path, counted):
     with db.session() as session:
         first = Ranking.build(session, TODAY, settings)
         ids = sorted(a.id for a in first.articles)
-    assert sorted(counted) == ids and (settings.cache_dir / counts.FILE_NAME).exists()
+    assert sorted(counted) == ids and settings.counts_path.exists()
     counted.clear()
     with db.session() as session:
         add_night(session, start=100)

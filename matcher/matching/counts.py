@@ -1,4 +1,4 @@
-"""The articles' term counts, kept from one fit to the next (`<home>/cache/counts.npz`).
+"""The articles' term counts, kept from one fit to the next (`Settings.counts_path`).
 
 The IDF is refitted every night over the freshness window, and counting every fresh
 article's stored terms again was a second of a night where nine articles in ten were
@@ -25,7 +25,6 @@ import numpy as np
 import scipy.sparse as sp
 
 FORMAT = 1
-FILE_NAME = "counts.npz"
 
 
 def document_key(stored: str) -> int:
