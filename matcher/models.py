@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -66,6 +67,10 @@ class Article(Base):
     # the form matcher.matching.terms stores it, so each article is analysed once and not
     # every night it stays fresh. NULL until the first ranking that sees the article.
     terms: Mapped[str | None] = mapped_column(Text)
+    # Added by migration 0005: the sentence vector of title and lead (matcher.matching.semantic),
+    # 512 float16, and the model that made it. NULL until the first night that ranks the article.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedded_with: Mapped[str | None] = mapped_column(String(40))
 
     feed: Mapped[Feed | None] = relationship(back_populates="articles")
 
