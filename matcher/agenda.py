@@ -20,7 +20,7 @@ from matcher.courtesy import throttle
 from matcher.courtesy.occasions import occasions_between
 from matcher.greetings import contact_dates
 from matcher.models import Contact
-from matcher.suggest import Ranking, _best_candidate, _earlier_suggestions, project_confirmed
+from matcher.suggest import Ranking, best_candidate, earlier_suggestions, project_confirmed
 from matcher.touches import contact_states
 
 
@@ -82,12 +82,11 @@ def due_follow_ups(session: Session, contacts: list[Contact], today: dt.date,
     ranking = Ranking.build(session, today, settings)
     people = [c for c, _ in courteous]
     scores = ranking.scores(people, today) if ranking.articles else None
-    earlier = _earlier_suggestions(session, [c.id for c in people])
+    earlier = earlier_suggestions(session, [c.id for c in people])
     out = []
     for i, (c, state) in enumerate(courteous):
         if scores is not None:
-            candidate, _ = _best_candidate(ranking, c, scores.rank[i], scores.match[i], scores.project[i],
-                                           earlier.get(c.id, []), today, settings)
+            candidate, _ = best_candidate(ranking, c, scores.row(i), earlier.get(c.id, []), today, settings)
             if candidate:
                 continue  # the night will propose an article: no need for a check-in
         days, _ = throttle.cadence(state, settings.throttle)

@@ -41,7 +41,9 @@ class ThrottleSettings:
     )
     no_reply_limit: int = 3          # touches in a row without reply before the cadence doubles
     freshness_days: int = 14
-    min_score: float = 0.20          # the matcher's threshold: better nothing than irrelevant
+    min_score: float = 0.25          # the matcher's threshold: better nothing than irrelevant
+    min_semantic: float = 0.40       # ... and the meaning must agree (sentence vectors' cosine)
+    min_lexical: float = 0.10        # ... and the words, in the article's own language
     daily_cap: int = 5
     weekly_send_cap: int = 0         # 0 = off
     near_duplicate: float = 0.5      # article-to-article similarity that makes two one story
@@ -178,7 +180,9 @@ url = ""             # a SQLAlchemy URL; empty = matcher.db in this folder ($MAT
 cadence_days = 30    # least days between two touches with one person
 no_reply_limit = 3   # after this many touches in a row with no reply, the cadence doubles
 freshness_days = 14  # only articles published within these days are proposed
-min_score = 0.20     # the matcher's threshold: better nothing than something irrelevant
+min_score = 0.25     # the matcher's threshold: better nothing than something irrelevant
+min_semantic = 0.40  # the meaning must agree too (cosine of the sentence vectors)
+min_lexical = 0.10   # and the words, in the article's own language
 daily_cap = 5        # new suggestions per day, across everyone
 weekly_send_cap = 0  # sends per week across everyone; 0 = off
 near_duplicate = 0.5 # similarity at which two articles are the same story

@@ -18,6 +18,7 @@ from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
 from matcher.drafts import first_name, render
+from matcher.matching import semantic
 from matcher.matching.duplicates import near_duplicate_groups, near_duplicates
 from matcher.matching.feedback import contact_feedback
 from matcher.matching.terms import detect_and_analyze
@@ -64,6 +65,18 @@ def fill_analysis(articles: list[Article], matcher: ProjectMatcher) -> int:
         if article.language != language:
             article.language = language
         article.terms = terms
+    return len(todo)
+
+
+def fill_embeddings(articles: list[Article], workers: int | None = None) -> int:
+    """Store with each article its sentence vector (`Article.embedding`) where it has none
+    from the current model: embedded once, from title and lead, many in a process pool.
+    Returns how many articles were embedded."""
+    todo = [a for a in articles if a.embedding is None or a.embedded_with != semantic.MODEL]
+    vectors = semantic.embed_articles(
+        [semantic.article_text(a.title or "", a.summary or "", a.text or "") for a in todo], workers)
+    for article, vector in zip(todo, vectors):
+        article.embedding, article.embedded_with = vector, semantic.MODEL
     return len(todo)
 
 
@@ -116,7 +129,7 @@ def _release_texts(articles) -> None:
     for article in articles:
         session = object_session(article)
         if session is not None and article in session and not session.is_modified(article):
-            session.expire(article, ["text", "summary", "terms"])
+            session.expire(article, ["text", "summary", "terms", "embedding"])
 
 
 @dataclass
@@ -127,12 +140,14 @@ class Ranking:
     matcher: ProjectMatcher | None
     settings: Settings | None = None
     matrix: object = None  # the articles' TF-IDF rows, analysed once
+    embeddings: np.ndarray | None = None  # the articles' sentence vectors, a row each
     # rows(): the fresh articles' rows, then those of other articles asked for (earlier
     # suggestions), each transformed once; key -> row of _known.
     _row_of: dict = field(default=None, init=False, repr=False)
     _known: object = field(default=None, init=False, repr=False)
     _others: list = field(default_factory=list, init=False, repr=False)  # keeps keyed objects alive
     _side: object = field(default=None, init=False, repr=False)  # matrix, ready for scoring contacts
+    _project_vectors: dict = field(default_factory=dict, init=False, repr=False)  # text -> vector
 
     @classmethod
     def build(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
@@ -149,9 +164,11 @@ class Ranking:
             return cls(articles, None, settings)
         matcher = ProjectMatcher(counts_path=counts_path)
         fill_analysis(articles, matcher)
+        fill_embeddings(articles, matcher.workers)
         matrix = matcher.fit_transform(articles)
+        embeddings = semantic.from_stored([a.embedding for a in articles])
         _release_texts(articles)
-        return cls(articles, matcher, settings, matrix)
+        return cls(articles, matcher, settings, matrix, embeddings)
 
     def rows(self, articles) -> sp.csr_matrix:
         """The TF-IDF rows of any articles: a fresh one's row of `matrix`, another's
@@ -177,12 +194,28 @@ class Ranking:
         return self._known[[self._row_of[_article_key(a)] for a in articles]]
 
     def reasons(self, project_text: str, j: int) -> list[str]:
-        """Why fresh article j matches the project (its row is at hand: not analysed again)."""
-        return self.matcher.reasons(project_text, self.articles[j], row=self.matrix[j])
+        """Why fresh article j matches the project, in the article's words (its row is at
+        hand: not analysed again)."""
+        if self._side is None:
+            self._side = self.matcher.article_side(self.matrix)
+        semantic_row = self.semantic_scores([project_text])
+        return self.matcher.expanded_reasons(project_text, self._side,
+                                             None if semantic_row is None else semantic_row[0], j, self.articles[j])
 
-    def passing(self, match) -> np.ndarray:
-        """Which (contact, article) match scores pass the matcher's threshold (rule 5's second half)."""
-        return np.asarray(match) >= self.settings.throttle.min_score
+    def passing(self, scores: ContactScores) -> np.ndarray:
+        """Which (contact, article) pairs pass the matcher's threshold (rule 5's second half):
+        the score, and both signals agreeing (`throttle.signals_verdict`)."""
+        t = self.settings.throttle
+        ok = np.asarray(scores.rank) >= t.min_score
+        if self.embeddings is not None:
+            ok &= (np.asarray(scores.semantic) >= t.min_semantic) & (np.asarray(scores.lexical) >= t.min_lexical)
+        return ok
+
+    def signals(self, scores: ContactScores, j: int) -> dict:
+        """The two signals of article j in a contact's row, for the throttle's verdict."""
+        if self.embeddings is None:
+            return {}
+        return {"semantic": float(scores.semantic[j]), "lexical": float(scores.lexical[j])}
 
     def feedback(self, contact: Contact):
         """What the contact's sent and off-topic suggestions teach the ranking (None if nothing)."""
@@ -201,13 +234,26 @@ class Ranking:
         projects = [[p.text for p in current_projects(c, today, retire)] for c in contacts]
         if self.matcher is None or not contacts:
             shape = (len(contacts), len(self.articles))
-            return ContactScores(np.zeros(shape), np.zeros(shape), np.full(shape, -1))
+            return ContactScores(np.zeros(shape), np.zeros(shape), np.full(shape, -1), np.zeros(shape),
+                                 np.zeros(shape))
         # Every decided article at once: those out of the window are transformed in one batch.
         self.rows([s.article for c in contacts for s in c.suggestions
                    if s.article is not None and s.status in ("sent", "skipped")])
         if self._side is None:
             self._side = self.matcher.article_side(self.matrix)
-        return self.matcher.rank_contacts(projects, self._side, [self.feedback(c) for c in contacts])
+        return self.matcher.rank_contacts(projects, self._side, [self.feedback(c) for c in contacts],
+                                          self.semantic_scores([t for texts in projects for t in texts]))
+
+    def semantic_scores(self, texts: list[str]) -> np.ndarray | None:
+        """Cosines of each project text's sentence vector with every fresh article's; a
+        text is embedded once per ranking."""
+        if self.embeddings is None:
+            return None
+        new = [t for t in dict.fromkeys(texts) if t not in self._project_vectors]
+        self._project_vectors.update(zip(new, semantic.embed(new)))
+        if not texts:
+            return np.zeros((0, len(self.articles)), dtype=np.float32)
+        return np.stack([self._project_vectors[t] for t in texts]) @ self.embeddings.T
 
 
 @dataclass
@@ -252,7 +298,7 @@ def expire_stale(session: Session, today: dt.date, settings: Settings) -> int:
     return len(stale)
 
 
-def _earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, list[Suggestion]]:
+def earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, list[Suggestion]]:
     rows = session.scalars(
         select(Suggestion).options(selectinload(Suggestion.article))
         .where(Suggestion.contact_id.in_(contact_ids), Suggestion.article_id.is_not(None))
@@ -268,24 +314,26 @@ def _earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, 
 _DUPLICATE_BLOCK = 32
 
 
-def _best_candidate(
-    ranking: Ranking, contact: Contact, row_rank, row_match, row_projects, earlier: list[Suggestion],
+def best_candidate(
+    ranking: Ranking, contact: Contact, scores: ContactScores, earlier: list[Suggestion],
     today: dt.date, settings: Settings,
 ) -> tuple[Candidate | None, throttle.Verdict]:
-    """The best-ranked article that passes rules 4 and 5 for one courteous contact."""
+    """The best-ranked article that passes rules 4 and 5 for one courteous contact
+    (`scores`: the contact's row of `Ranking.scores`)."""
+    row_rank, row_projects = scores.rank, scores.project
     projects = current_projects(contact, today, settings.occasions.retire_project_days)
     if not projects:
         return None, throttle.Verdict(False, 5, "no current project to match articles against")
     seen_ids = {s.article_id for s in earlier}
     earlier_matrix = ranking.rows([s.article for s in earlier]) if earlier else None
     last = throttle.Verdict(False, 5, "no fresh article")
-    passes = ranking.passing(row_match)
+    passes = ranking.passing(scores)
     # The passing articles, best-ranked first (ties: the earlier row), without sorting all.
     passing = np.flatnonzero(passes)
     order = passing[np.argsort(-row_rank[passing], kind="stable")]
     duplicates = {}  # block of `order` -> near-duplicate flags, computed when the loop gets there
     for n, j in enumerate(order):
-        article, score = ranking.articles[j], float(row_match[j])
+        article, score = ranking.articles[j], float(row_rank[j])
         dup = None
         if earlier_matrix is not None and article.id not in seen_ids:
             block = n // _DUPLICATE_BLOCK
@@ -297,7 +345,7 @@ def _best_candidate(
         verdict = throttle.article_verdict(
             published=article.published.date(), score=score, today=today,
             settings=throttle_for(article, settings), already_suggested=article.id in seen_ids,
-            near_duplicate_of=dup,
+            near_duplicate_of=dup, **ranking.signals(scores, j),
         )
         if verdict:
             project = projects[int(row_projects[j])]
@@ -308,8 +356,8 @@ def _best_candidate(
         under = np.flatnonzero(~passes)
         j = under[np.argmax(row_rank[under])]
         last = throttle.article_verdict(
-            published=ranking.articles[j].published.date(), score=float(row_match[j]), today=today,
-            settings=settings.throttle)
+            published=ranking.articles[j].published.date(), score=float(row_rank[j]), today=today,
+            settings=settings.throttle, **ranking.signals(scores, j))
     return None, last
 
 
@@ -378,9 +426,8 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
         group = courteous[start:start + SCORE_GROUP]
         scored = ranking.scores(group, today)
         for i, contact in enumerate(group):
-            candidate, verdict = _best_candidate(
-                ranking, contact, scored.rank[i], scored.match[i], scored.project[i],
-                earlier.get(contact.id, []), today, settings)
+            candidate, verdict = best_candidate(
+                ranking, contact, scored.row(i), earlier.get(contact.id, []), today, settings)
             if candidate:
                 candidates.append(candidate)
             else:
@@ -404,19 +451,23 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
 
 @dataclass
 class TopRow:
-    """One of `top`'s rows. `score` is the match with the project as written (what the
-    threshold judges); `fit` orders the rows (the project expanded with its closest stories)."""
+    """One of `top`'s rows. `score` orders the rows and is what the threshold judges: the
+    blend of `lexical` (the project's words, expanded in the article's language) and
+    `semantic` (the sentence vectors' cosine); `passes` says whether the night could propose it."""
 
     article: Article
     score: float
     reasons: list[str]
     project: Project
-    fit: float = 0.0
+    lexical: float = 0.0
+    semantic: float = 0.0
+    passes: bool = False
 
     def to_dict(self) -> dict:
         return {
             "article_url": self.article.url, "title": self.article.title,
-            "score": round(self.score, 4), "fit": round(self.fit, 4), "reasons": self.reasons,
+            "score": round(self.score, 4), "fit": round(self.score, 4), "reasons": self.reasons,
+            "lexical": round(self.lexical, 4), "semantic": round(self.semantic, 4), "passes": self.passes,
             "published": self.article.published.date().isoformat() if self.article.published else None,
             "feed": self.article.feed.title if self.article.feed else "",
             "project": self.project.text,
@@ -432,20 +483,19 @@ def top(session: Session, settings: Settings, contact_ref: str, today: dt.date, 
     ranking = Ranking.build(session, today, settings)
     if not ranking.articles:
         return contact, []
-    scored = ranking.scores([contact], today)
-    rank, match = scored.rank[0], scored.match[0]
+    scored = ranking.scores([contact], today).row(0)
+    passes = ranking.passing(scored)
     stories, shown = ranking.stories(), set()
     rows = []
-    for j in np.argsort(-rank, kind="stable"):
-        if len(rows) >= limit or rank[j] <= 0:
+    for j in np.argsort(-scored.rank, kind="stable"):
+        if len(rows) >= limit or scored.rank[j] <= 0:
             break
         if stories[j] in shown:  # the same story from another feed: shown once, best-ranked
             continue
         shown.add(stories[j])
-        project = projects[int(scored.project[0][j])]
-        article = ranking.articles[j]
-        rows.append(TopRow(article, float(match[j]), ranking.reasons(project.text, int(j)), project,
-                           float(rank[j])))
+        project = projects[int(scored.project[j])]
+        rows.append(TopRow(ranking.articles[j], float(scored.rank[j]), ranking.reasons(project.text, int(j)),
+                           project, float(scored.lexical[j]), float(scored.semantic[j]), bool(passes[j])))
     return contact, rows
 
 
@@ -486,9 +536,9 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
     ranking = Ranking.build(session, today, settings)
     if ranking.articles:
         scored = ranking.scores([contact], today)
-        earlier = _earlier_suggestions(session, [contact.id]).get(contact.id, [])
-        report.best, verdict = _best_candidate(
-            ranking, contact, scored.rank[0], scored.match[0], scored.project[0], earlier, today, settings)
+        earlier = earlier_suggestions(session, [contact.id]).get(contact.id, [])
+        report.best, verdict = best_candidate(
+            ranking, contact, scored.row(0), earlier, today, settings)
     else:
         verdict = throttle.Verdict(False, 5, "no fresh article in the last "
                                    f"{settings.throttle.freshness_days} days")

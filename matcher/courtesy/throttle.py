@@ -101,6 +101,8 @@ def article_verdict(
     settings: ThrottleSettings,
     already_suggested: bool = False,
     near_duplicate_of: str | None = None,
+    semantic: float | None = None,
+    lexical: float | None = None,
 ) -> Verdict:
     """Rules 4 and 5: may this article go to this (otherwise courteous) person?"""
     if already_suggested:
@@ -114,6 +116,19 @@ def article_verdict(
         return Verdict(False, 5, f"published {age} days ago (fresh means {settings.freshness_days})")
     if score < settings.min_score:
         return Verdict(False, 5, f"score {score:.2f} is under the threshold {settings.min_score:.2f}")
+    return signals_verdict(semantic, lexical, settings)
+
+
+def signals_verdict(semantic: float | None, lexical: float | None, settings: ThrottleSettings) -> Verdict:
+    """Rule 5's agreement: the meaning (sentence vectors) and the words (TF-IDF, in the
+    article's language) must both say the article fits; a shared word alone is not enough,
+    and neither is a vague likeness of topic. None: that signal is not available."""
+    if semantic is not None and semantic < settings.min_semantic:
+        return Verdict(False, 5, f"the words match but the meaning does not: semantic {semantic:.2f} "
+                                 f"is under {settings.min_semantic:.2f}")
+    if lexical is not None and lexical < settings.min_lexical:
+        return Verdict(False, 5, f"the topic is close but the article's words do not match: lexical "
+                                 f"{lexical:.2f} is under {settings.min_lexical:.2f}")
     return PASS
 
 

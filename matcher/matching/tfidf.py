@@ -196,6 +196,10 @@ class ProjectMatcher(BaseEstimator):
     sent_weight, off_topic_weight : Rocchio feedback from the contact's decided
         suggestions: articles sent pull the profile towards them, articles skipped as
         off-topic push it away.
+    seed_semantic : with a semantic signal (`rank_contacts`), the share of it in the score
+        that picks the expansion's seed articles (the rest: the TF-IDF match).
+    semantic_weight : the share of the semantic signal in the ranking score; the rest is
+        the expanded TF-IDF score.
     workers : processes analysing the articles that bring no stored terms
         (`terms.analyze_articles`), when there are many; None: one per CPU.
     counts_path : a file where `fit` keeps each article's term counts for the next fit
@@ -223,6 +227,8 @@ class ProjectMatcher(BaseEstimator):
         expansion_terms=60,
         sent_weight=0.5,
         off_topic_weight=0.5,
+        seed_semantic=0.5,
+        semantic_weight=0.5,
         workers=None,
         counts_path=None,
     ):
@@ -237,6 +243,8 @@ class ProjectMatcher(BaseEstimator):
         self.expansion_terms = expansion_terms
         self.sent_weight = sent_weight
         self.off_topic_weight = off_topic_weight
+        self.seed_semantic = seed_semantic
+        self.semantic_weight = semantic_weight
         self.workers = workers
         self.counts_path = counts_path
 
@@ -480,7 +488,8 @@ class ProjectMatcher(BaseEstimator):
         matrix = self.transform_articles(articles)
         return ArticleSide(matrix, *self._prepare(matrix))
 
-    def rank_contacts(self, contact_projects: Sequence[Sequence[str]], articles, feedback=None) -> ContactScores:
+    def rank_contacts(self, contact_projects: Sequence[Sequence[str]], articles, feedback=None,
+                      semantic=None) -> ContactScores:
         """Scores of every article for every contact, over the contact's projects.
 
         `match` is the guarded cosine with what the person wrote (plus their feedback):
@@ -489,6 +498,12 @@ class ProjectMatcher(BaseEstimator):
         `Feedback` (or None) per contact. `project` is the index of the contact's project
         that ranks the article best (-1 for a contact without projects).
         `articles` may be records, the matrix from transform_articles, or an `article_side`.
+
+        `semantic`: the sentence-embedding cosines of every project (flattened, in order) with
+        every article, or None. With it the expansion is seeded by both signals, so a
+        project in one language expands with the words its closest articles use in theirs,
+        and `rank` blends the expanded TF-IDF score with the semantic one
+        (`semantic_weight`); `lexical` and `semantic` keep the two signals apart.
         """
         side = articles if isinstance(articles, ArticleSide) else self.article_side(articles)
         matrix, prepared = side.matrix, (side.matrix_t, side.words_t)
@@ -497,6 +512,8 @@ class ProjectMatcher(BaseEstimator):
             np.zeros((n_contacts, n_articles), dtype=np.float32),
             np.zeros((n_contacts, n_articles), dtype=np.float32),
             np.full((n_contacts, n_articles), -1, dtype=np.int16),  # a project index: small
+            np.zeros((n_contacts, n_articles), dtype=np.float32),
+            np.zeros((n_contacts, n_articles), dtype=np.float32),
         )
         flat = [text for projects in contact_projects for text in projects]
         if not flat or n_articles == 0:
@@ -510,14 +527,21 @@ class ProjectMatcher(BaseEstimator):
         for begin in range(0, len(flat), _CHUNK):
             rows = slice(begin, begin + _CHUNK)
             match = self._scores(profiles[rows], prepared)
-            rank = self._expanded_scores(profiles[rows], match, matrix, prepared[0],
-                                         owned[rows] if owned is not None else None)
+            sem = None if semantic is None else np.clip(np.asarray(semantic[rows], dtype=np.float32), 0.0, 1.0)
+            seeds = match if sem is None else (1 - self.seed_semantic) * match + self.seed_semantic * sem
+            lexical = self._expanded_scores(profiles[rows], seeds, matrix, prepared[0],
+                                            owned[rows] if owned is not None else None)
+            rank = lexical if sem is None else (1 - self.semantic_weight) * lexical + self.semantic_weight * sem
             for k, i in enumerate(owner[rows]):
                 better = rank[k] > out.rank[i]
                 if (out.project[i] < 0).all():
                     better[:] = True
                 out.rank[i] = np.where(better, rank[k], out.rank[i])
                 out.project[i] = np.where(better, slot[begin + k], out.project[i])
+                # The signals of the project that ranks the article best: they must agree
+                out.lexical[i] = np.where(better, lexical[k], out.lexical[i])
+                if sem is not None:
+                    out.semantic[i] = np.where(better, sem[k], out.semantic[i])
                 np.maximum(out.match[i], match[k], out=out.match[i])
         return out
 
@@ -550,23 +574,48 @@ class ProjectMatcher(BaseEstimator):
         Feedback applies again after the expansion: the best matches of a coffee buyer
         may be the very futures stories they skipped, and would pull them back up.
         """
+        if min(int(self.expansion_docs), matrix.shape[0]) <= 0 or not self.expansion_weight:
+            return match.copy()
+        expanded = self._expanded_profiles(profiles, match, matrix, feedback)
+        scores = (expanded @ matrix_t).toarray()
+        np.clip(scores, 0.0, 1.0, out=scores)
+        return scores
+
+    def _expanded_profiles(self, profiles, seeds, matrix, feedback=None):
+        """The profiles plus the centroid of the articles their `seeds` scores rank best:
+        the words the news uses, in its own language, for what the project says."""
         k = min(int(self.expansion_docs), matrix.shape[0])
         if k <= 0 or not self.expansion_weight:
-            return match.copy()
-        best = np.argpartition(-match, k - 1, axis=1)[:, :k]
-        taken = np.take_along_axis(match, best, axis=1) > 0   # only real matches expand
+            return _normalize(sp.csr_matrix(profiles))
+        best = np.argpartition(-seeds, k - 1, axis=1)[:, :k]
+        taken = np.take_along_axis(seeds, best, axis=1) > 0   # only real matches expand
         counts = np.maximum(taken.sum(axis=1, keepdims=True), 1)
         weights = sp.csr_matrix(
-            ((taken / counts).ravel(), (np.repeat(np.arange(match.shape[0]), k), best.ravel())),
-            shape=match.shape,
+            ((taken / counts).ravel(), (np.repeat(np.arange(seeds.shape[0]), k), best.ravel())),
+            shape=seeds.shape,
         )
         centroids = _top_terms((weights @ matrix).tocsr(), self.expansion_terms)
         expanded = _normalize(_normalize(profiles) + self.expansion_weight * _normalize(centroids))
         if feedback is not None:
             expanded = self._with_feedback(sp.csr_matrix(expanded), feedback)
-        scores = (expanded @ matrix_t).toarray()
-        np.clip(scores, 0.0, 1.0, out=scores)
-        return scores
+        return sp.csr_matrix(expanded)
+
+    def expanded_reasons(self, profile_text: str, side: ArticleSide, semantic_row, j: int,
+                         article, k: int | None = None) -> list[str]:
+        """Why article j matches a project, in the article's own words: the terms that add
+        most to the score of the project expanded as `rank_contacts` expands it (so a
+        project written in another language has reasons too), the project's own first."""
+        check_is_fitted(self, "vectorizer_")
+        k = self.top_reasons if k is None else k
+        profile = self.transform_profiles([profile_text])
+        match = self._scores(profile, (side.matrix_t, side.words_t))
+        seeds = match if semantic_row is None else \
+            (1 - self.seed_semantic) * match + self.seed_semantic * np.clip(np.asarray(semantic_row)[None, :], 0, 1)
+        row = side.matrix[j]
+        own = self._reasons(profile, row, 3 * k)
+        expanded = self._reasons(self._expanded_profiles(profile, seeds, side.matrix), row, 3 * k)
+        terms = own + [t for t in expanded if t not in own]
+        return readable_reasons(terms, self._article_document(article), profile_text, k)
 
 
 @dataclass(frozen=True)
@@ -580,11 +629,19 @@ class ArticleSide:
 
 @dataclass
 class ContactScores:
-    """Per contact x article: `rank` orders, `match` passes the threshold, `project` explains."""
+    """Per contact x article: `rank` orders, `match` is the TF-IDF cosine with the project as
+    written, `project` explains; `lexical` (the expanded TF-IDF score) and `semantic` (the
+    embeddings' cosine) are the two signals of the project that ranks the article best."""
 
     rank: np.ndarray
     match: np.ndarray
     project: np.ndarray
+    lexical: np.ndarray
+    semantic: np.ndarray
+
+    def row(self, i: int) -> ContactScores:
+        """Contact i's scores (1-D arrays, one value per article)."""
+        return ContactScores(self.rank[i], self.match[i], self.project[i], self.lexical[i], self.semantic[i])
 
 
 @dataclass
