@@ -54,16 +54,17 @@ def test_metrics(bench_eval):
 
 
 def test_a_whole_run_prints_the_table(bench_eval, capsys):
-    code = bench_eval.main(["--corpus", "bbc", "--evaldata", str(FIXTURES),
+    code = bench_eval.main(["--corpus", "bbc", "--evaldata", str(FIXTURES), "--set", "dev",
                             "--profiles", str(FIXTURES / "profiles.yaml"), "--feedback"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "bbc: 12 articles, 3 profiles, 1 decoys, threshold 0.20" in out
+    assert "bbc: 12 articles; dev 3 profiles + 1 decoys;" in out
     row = next(line for line in out.splitlines() if line.startswith("matcher (as `matcher top`)"))
-    ndcg, p1, p5, decoys = row.split()[4:8]
+    ndcg, _, p1 = row.split()[4:7]
     assert float(p1) == 1.0 and float(ndcg) > 0.8
-    assert decoys == "0"  # the wedding planner gets nothing
-    assert "baseline TfidfVectorizer() cosine" in out
+    outcome = next(line for line in out.splitlines() if line.startswith("threshold: decoys"))
+    assert outcome.split()[4] == "0d"  # the wedding planner gets nothing
+    assert "baseline TfidfVectorizer() cosine" in out and "semantic encoder only" in out
     assert "matcher + feedback" in out
 
 
