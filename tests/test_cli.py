@@ -77,6 +77,9 @@ def test_demo_runs_offline_and_proposes_the_right_people(tmp_path):
     assert all(set(r) >= {"id", "contact", "article_url", "article_title", "score", "reasons", "status"} for r in rows)
     by_name = {r["contact"]: r for r in rows}
     assert "caff" in by_name["Giulia Conti"]["article_title"].lower()
+    # across languages: a project written in Italian reaches an English article, and back
+    assert by_name["Luca Ferrari"]["article_title"].startswith("Moving a legacy data warehouse to Kubernetes")
+    assert by_name["Francesca Ricci"]["article_title"].startswith("Porti, a Genova e Trieste")
     assert by_name["Giulia Conti"]["draft"].startswith("Ciao Giulia")
     # the friend restoring a boat and the do-not-contact headhunter get nothing
     assert not {"Paolo Greco", "Stefano Moretti"} & set(by_name)
