@@ -543,6 +543,9 @@ def main(argv=None) -> None:
                     f"{rep['articles_new']} new, {rep['pages_fetched']} pages, {rep['suggestions_new']} suggestions; "
                     f"peak {median([x['rss_mb'] for x in runs]):.0f} MB + workers {median([x['worker_rss_mb'] for x in runs]):.0f} MB; "
                     + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()) + (f"; {note}" if note else ""))
+                if "embed" in stages:
+                    row("    of which embedding the new articles", f"{stages['embed']:.2f} s",
+                        f"{rep['articles_new']} articles, sentence vectors of title + lead, 1 thread per process")
                 return w
 
             f = show("full night (new home, everything new)", full, "target ≤ 60 s, ≤ 700 MB")

@@ -79,7 +79,7 @@ def due_follow_ups(session: Session, contacts: list[Contact], today: dt.date,
             courteous.append((c, state))
     if not courteous:
         return []
-    ranking = Ranking.build(session, today, settings)
+    ranking = Ranking.for_reading(session, today, settings)
     people = [c for c, _ in courteous]
     scores = ranking.scores(people, today) if ranking.articles else None
     earlier = earlier_suggestions(session, [c.id for c in people])

@@ -569,7 +569,7 @@ def top(home, contact, limit, as_json, as_of):
     Example: matcher top "Giulia Conti" --limit 5
     """
     from matcher.suggest import top as top_rows
-    with home.db.session() as session:
+    with home.db.reading() as session:
         c, rows = top_rows(session, home.settings, contact, as_of, limit)
         data = [r.to_dict() for r in rows]
         name = c.name
@@ -578,12 +578,13 @@ def top(home, contact, limit, as_json, as_of):
     if not data:
         console.print(f"nothing fresh matches {safe(name)}")
         return
-    table = Table("fit", "score", "date", "title", "matching", title=safe(name),
-                  caption="ordered by fit (the project widened by its closest stories); "
-                          f"score is the match the threshold ({home.settings.throttle.min_score:.2f}) judges")
+    t = home.settings.throttle
+    table = Table("score", "meaning", "words", "date", "title", "matching", title=safe(name),
+                  caption=f"✓ passes the threshold: score ≥ {t.min_score:.2f}, meaning (sentence vectors) "
+                          f"≥ {t.min_semantic:.2f}, words (in the article's language) ≥ {t.min_lexical:.2f}")
     for r in data:
-        table.add_row(f"{r['fit']:.2f}", f"{r['score']:.2f}", r["published"] or "", short(r["title"], 55),
-                      short(", ".join(r["reasons"]), 40))
+        table.add_row(f"{r['score']:.2f}{' ✓' if r['passes'] else ''}", f"{r['semantic']:.2f}", f"{r['lexical']:.2f}",
+                      r["published"] or "", short(r["title"], 50), short(", ".join(r["reasons"]), 36))
     console.print(table)
 
 
@@ -599,7 +600,7 @@ def why(home, contact, as_json, as_of):
     """
     from matcher.courtesy.throttle import RULE_NAMES
     from matcher.suggest import why as why_report
-    with home.db.session() as session:
+    with home.db.reading() as session:
         report = why_report(session, home.settings, contact, as_of)
         row = report.to_dict()
     if as_json:
@@ -718,7 +719,7 @@ def agenda(home, days, ics_file, as_json, as_of):
     Example: matcher agenda --days 14 --ics ~/matcher.ics
     """
     from matcher.agenda import agenda as agenda_items, to_ics
-    with home.db.session() as session:
+    with home.db.reading() as session:
         items = agenda_items(session, home.settings, as_of, days)
     if ics_file:
         tmp = ics_file.with_name(ics_file.name + ".tmp")

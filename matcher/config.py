@@ -14,6 +14,7 @@ DB_NAME = "matcher.db"
 LOG_NAME = "matcher.log"
 LOCK_NAME = "run.lock"
 COUNTS_NAME = "cache/counts.npz"
+INDEX_NAME = "cache/index.pkl"
 
 
 def default_home() -> Path:
@@ -118,6 +119,11 @@ class Settings:
     def counts_path(self) -> Path:
         """The articles' term counts kept between nights (matching/counts.py; safe to delete)."""
         return self.home / COUNTS_NAME
+
+    @property
+    def index_path(self) -> Path:
+        """What the night fitted, for the day's read-only commands (matching/index.py; safe to delete)."""
+        return self.home / INDEX_NAME
 
 
 def _section(cls, data: dict, name: str):

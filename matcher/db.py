@@ -101,6 +101,15 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def reading(self):
+        """A session for commands that only read: whatever it changed is rolled back."""
+        with self.sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
     def tables(self) -> set[str]:
         return set(inspect(self.engine).get_table_names())
 

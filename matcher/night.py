@@ -23,7 +23,7 @@ from matcher.home import Home
 from matcher.models import Run
 from matcher.retention import prune_articles
 from matcher.greetings import propose_greetings
-from matcher.suggest import suggest
+from matcher.suggest import embed_fresh, rank_the_night, suggest
 
 log = logging.getLogger("matcher.night")
 
@@ -129,12 +129,17 @@ def run_night(
             try:
                 ingested = ingest(home.db, home.settings, now=fetch_clock(as_of), progress=progress)
                 if progress:
+                    progress("embed", 0, 1)
+                with home.db.session() as session:
+                    embed_fresh(session, as_of, home.settings)
+                if progress:
+                    progress("embed", 1, 1)
                     progress("suggest", 0, 1)
                 # Occasions first: a greeting pending today holds articles back (rule 3).
                 with home.db.session() as session:
                     greeted = propose_greetings(session, home.settings, as_of)
                 with home.db.session() as session:
-                    suggested = suggest(session, home.settings, as_of)
+                    suggested = suggest(session, home.settings, as_of, rank_the_night(session, as_of, home.settings))
                 if progress:
                     progress("suggest", 1, 1)
                 pruned = prune_articles(home.db, home.settings, fetch_clock(as_of))

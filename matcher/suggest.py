@@ -7,17 +7,19 @@ One ranking serves all three, so `matcher top` shows exactly what the night woul
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, defer, object_session, selectinload
 
 from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
 from matcher.drafts import first_name, render
+from matcher.matching import index as night_index
 from matcher.matching import semantic
 from matcher.matching.duplicates import near_duplicate_groups, near_duplicates
 from matcher.matching.feedback import contact_feedback
@@ -33,17 +35,19 @@ def day_end(day: dt.date) -> dt.datetime:
 
 def fresh_articles(session: Session, today: dt.date, settings: Settings) -> list[Article]:
     """Articles published within the freshness window ending `today` (rule 5's first half)."""
+    return list(session.scalars(
+        select(Article).where(is_fresh(today, settings)).order_by(Article.published.desc(), Article.id)))
+
+
+def is_fresh(today: dt.date, settings: Settings):
+    """The SQL condition of `fresh_articles`."""
     start = dt.datetime.combine(today - dt.timedelta(days=settings.throttle.freshness_days), dt.time.min)
     # your own news (matcher news add) stays worth sharing longer than a feed's article
     news_start = dt.datetime.combine(
         today - dt.timedelta(days=settings.occasions.news_freshness_days), dt.time.min)
-    return list(session.scalars(
-        select(Article).where(
-            or_(Article.published >= start,
-                and_(Article.text_source == NEWS_SOURCE, Article.published >= news_start)),
-            Article.published <= day_end(today))
-        .order_by(Article.published.desc(), Article.id)
-    ))
+    return and_(or_(Article.published >= start,
+                    and_(Article.text_source == NEWS_SOURCE, Article.published >= news_start)),
+                Article.published <= day_end(today))
 
 
 def throttle_for(article: Article, settings: Settings) -> throttle.ThrottleSettings:
@@ -78,6 +82,26 @@ def fill_embeddings(articles: list[Article], workers: int | None = None) -> int:
     for article, vector in zip(todo, vectors):
         article.embedding, article.embedded_with = vector, semantic.MODEL
     return len(todo)
+
+
+def rank_the_night(session: Session, today: dt.date, settings: Settings) -> Ranking:
+    """The night's ranking, fitted once: it makes the suggestions and is kept as the nightly
+    index (with every current project's vector) for the day's `top`, `why` and `agenda`."""
+    ranking = Ranking.build(session, today, settings)
+    ranking.reuse_project_vectors(settings.index_path)
+    contacts = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
+    retire = settings.occasions.retire_project_days
+    ranking.save_index(today, [p.text for c in contacts for p in current_projects(c, today, retire)])
+    return ranking
+
+
+def embed_fresh(session: Session, today: dt.date, settings: Settings) -> int:
+    """The night's embedding stage: the fresh articles that have no vector yet get one
+    (new articles, and the window's articles after an upgrade); committed with the session."""
+    todo = list(session.scalars(select(Article).where(
+        is_fresh(today, settings),
+        or_(Article.embedding.is_(None), Article.embedded_with.is_(None), Article.embedded_with != semantic.MODEL))))
+    return fill_embeddings(todo, settings.fetch.workers or None)
 
 
 def fill_terms(articles: list[Article], matcher: ProjectMatcher) -> None:
@@ -147,7 +171,7 @@ class Ranking:
     _known: object = field(default=None, init=False, repr=False)
     _others: list = field(default_factory=list, init=False, repr=False)  # keeps keyed objects alive
     _side: object = field(default=None, init=False, repr=False)  # matrix, ready for scoring contacts
-    _project_vectors: dict = field(default_factory=dict, init=False, repr=False)  # text -> vector
+    _project_vectors: dict = field(default_factory=dict, init=False, repr=False)  # text_key -> vector
 
     @classmethod
     def build(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
@@ -155,6 +179,42 @@ class Ranking:
         in the home's cache for the next ranking (`counts.py`)."""
         return cls.from_articles(fresh_articles(session, today, settings), settings,
                                  counts_path=settings.counts_path)
+
+    @classmethod
+    def for_reading(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
+        """The ranking for a command that only reads (`top`, `why`, `agenda`): the night's
+        index when it was made for exactly today's fresh articles, else ranked in memory as
+        the night would (nothing written: not the database, not the cache)."""
+        light = list(session.scalars(
+            select(Article).where(is_fresh(today, settings))
+            .options(defer(Article.text), defer(Article.summary), defer(Article.terms), defer(Article.embedding))
+            .order_by(Article.published.desc(), Article.id)))
+        kept = night_index.load(settings.index_path, settings, [a.id for a in light])
+        if kept is None:
+            return cls.from_articles(fresh_articles(session, today, settings), settings)
+        embeddings = None if kept.embeddings is None else np.asarray(kept.embeddings, dtype=np.float32)
+        ranking = cls(light, kept.matcher, settings, kept.matrix, embeddings) if light else cls(light, None, settings)
+        ranking._project_vectors.update(kept.project_vectors)
+        return ranking
+
+    def save_index(self, today: dt.date, project_texts: list[str]) -> None:
+        """Keep what this ranking fitted for the day's read-only commands, with the vectors
+        of `project_texts` (embedded now if this ranking has not met them yet)."""
+        if self.matcher is None:
+            Path(self.settings.index_path).unlink(missing_ok=True)
+            return
+        self.semantic_scores(project_texts)  # embeds the new ones
+        wanted = {night_index.text_key(t) for t in project_texts}
+        night_index.save(self.settings.index_path, night_index.NightIndex(
+            {**night_index.fingerprint(self.settings), "day": today.isoformat()},
+            [a.id for a in self.articles], self.matcher, self.matrix,
+            None if self.embeddings is None else self.embeddings.astype(np.float16),
+            {k: v for k, v in self._project_vectors.items() if k in wanted}))
+
+    def reuse_project_vectors(self, path) -> None:
+        """Take the project vectors an earlier index kept: a project is embedded again only
+        when its text changes."""
+        self._project_vectors.update(night_index.project_vectors(path))
 
     @classmethod
     def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None) -> Ranking:
@@ -249,11 +309,12 @@ class Ranking:
         text is embedded once per ranking."""
         if self.embeddings is None:
             return None
-        new = [t for t in dict.fromkeys(texts) if t not in self._project_vectors]
-        self._project_vectors.update(zip(new, semantic.embed(new)))
+        keys = [night_index.text_key(t) for t in texts]
+        new = {k: t for k, t in zip(keys, texts) if k not in self._project_vectors}
+        self._project_vectors.update(zip(new, semantic.embed(list(new.values()))))
         if not texts:
             return np.zeros((0, len(self.articles)), dtype=np.float32)
-        return np.stack([self._project_vectors[t] for t in texts]) @ self.embeddings.T
+        return np.stack([self._project_vectors[k] for k in keys]).astype(np.float32) @ self.embeddings.T
 
 
 @dataclass
@@ -386,8 +447,9 @@ def project_phrase(text: str, limit: int = 70) -> str:
 SCORE_GROUP = 256  # contacts scored at once by the night
 
 
-def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestReport:
-    """The night's suggestions: courteous contacts, their best fresh article, under the cap."""
+def suggest(session: Session, settings: Settings, today: dt.date, ranking: Ranking | None = None) -> SuggestReport:
+    """The night's suggestions: courteous contacts, their best fresh article, under the cap.
+    `ranking`: the night's, when the caller fitted it already (else fitted here if needed)."""
     report = SuggestReport(expired=expire_stale(session, today, settings))
     session.flush()
     made_today = session.scalar(
@@ -413,7 +475,7 @@ def suggest(session: Session, settings: Settings, today: dt.date) -> SuggestRepo
         if not room and courteous:
             report.held[7] = report.held.get(7, 0) + len(courteous)
         return report
-    ranking = Ranking.build(session, today, settings)
+    ranking = ranking or Ranking.build(session, today, settings)
     if not ranking.articles:
         return report
     # The contacts came with their suggestions (and articles): no second query for them.
@@ -480,7 +542,7 @@ def top(session: Session, settings: Settings, contact_ref: str, today: dt.date, 
     projects = current_projects(contact, today, settings.occasions.retire_project_days)
     if not projects:
         return contact, []
-    ranking = Ranking.build(session, today, settings)
+    ranking = Ranking.for_reading(session, today, settings)
     if not ranking.articles:
         return contact, []
     scored = ranking.scores([contact], today).row(0)
@@ -533,7 +595,7 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
     if not verdict:
         report.verdict = verdict
         return report
-    ranking = Ranking.build(session, today, settings)
+    ranking = Ranking.for_reading(session, today, settings)
     if ranking.articles:
         scored = ranking.scores([contact], today)
         earlier = earlier_suggestions(session, [contact.id]).get(contact.id, [])

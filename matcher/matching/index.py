@@ -1,0 +1,91 @@
+"""The nightly index: what the night fitted, kept in the home's `cache/` for the day's
+read-only commands (`top`, `why`, `agenda`), so they neither refit nor write.
+
+One file, `cache/index.pkl`: the fitted `ProjectMatcher` (vocabulary, IDF), the fresh
+articles' TF-IDF matrix and sentence vectors with their ids in ranking order, the vectors of
+the contacts' project texts, and what it was made for (day, model, settings). It serves a
+command only when the fresh articles of the command's day are exactly those ids; otherwise
+the command ranks in memory as the night would, and the file stays as it was. Deleting it
+is always safe. A pickle, as scikit-learn persists estimators: it is the home's own file,
+written by this program, and any trouble reading it (another library version) means
+"rebuild".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from matcher.matching import semantic
+
+FORMAT = 1
+
+
+def text_key(text: str) -> str:
+    """A project text's key in the index (the text itself need not be kept twice)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class NightIndex:
+    made_for: dict                 # day, model, settings fingerprint (see `fingerprint`)
+    article_ids: list[int]
+    matcher: object                # the fitted ProjectMatcher
+    matrix: object                 # TF-IDF rows of the articles, in `article_ids` order
+    embeddings: np.ndarray | None  # float16 rows, same order
+    project_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # text_key -> vector
+
+
+def fingerprint(settings) -> dict:
+    """What else the index depends on: a changed setting or model makes it stale."""
+    return {"format": FORMAT, "model": semantic.MODEL,
+            "freshness_days": settings.throttle.freshness_days,
+            "news_freshness_days": settings.occasions.news_freshness_days}
+
+
+def save(path: Path, index: NightIndex) -> None:
+    """Write the index atomically (a reader never sees half a file), private to the user."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path, settings, article_ids: list[int]) -> NightIndex | None:
+    """The index if it serves these fresh articles under these settings; else None."""
+    try:
+        with open(path, "rb") as f:
+            index = pickle.load(f)
+    except Exception:  # missing, damaged, or written by other library versions: rebuild
+        return None
+    if not isinstance(index, NightIndex):
+        return None
+    made_for = dict(index.made_for)
+    made_for.pop("day", None)
+    if made_for != fingerprint(settings) or list(index.article_ids) != list(article_ids):
+        return None
+    return index
+
+
+def project_vectors(path: Path) -> dict[str, np.ndarray]:
+    """The project vectors an index kept, whatever day it was for (same model), else {}."""
+    try:
+        with open(path, "rb") as f:
+            index = pickle.load(f)
+    except Exception:
+        return {}
+    if not isinstance(index, NightIndex) or index.made_for.get("model") != semantic.MODEL:
+        return {}
+    return dict(index.project_vectors)

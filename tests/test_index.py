@@ -1,0 +1,84 @@
+"""The nightly index: the night keeps what it fitted; `top`, `why` and `agenda` read it and
+write nothing; a missing or stale index is ranked again in memory, never an error."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, create_engine, select
+
+from matcher.config import load as load_settings
+from tests.test_cli import invoke
+
+DAY = "2026-11-20"
+
+
+@pytest.fixture
+def demo_home(tmp_path) -> Path:
+    home = tmp_path / "demo"
+    assert invoke("demo", "--keep", str(home)).exit_code == 0
+    return home
+
+
+def database_state(home: Path) -> str:
+    """A digest of every row of every table."""
+    engine = create_engine(load_settings(home).db_url)
+    digest = hashlib.sha256()
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        with engine.connect() as conn:
+            for name in sorted(meta.tables):
+                table = meta.tables[name]
+                rows = conn.execute(select(table)).all()
+                digest.update(name.encode())
+                for row in sorted(repr(tuple(r)) for r in rows):
+                    digest.update(row.encode())
+    finally:
+        engine.dispose()
+    return digest.hexdigest()
+
+
+def cache_state(home: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((home / "cache").iterdir())}
+
+
+def top(home: Path, who: str, day: str = DAY) -> list[dict]:
+    result = invoke("--home", str(home), "top", who, "--json", "--as-of", day)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_night_keeps_its_index_and_the_read_only_commands_write_nothing(demo_home):
+    assert (demo_home / "cache" / "index.pkl").exists()
+    before = database_state(demo_home), cache_state(demo_home)
+    rows = top(demo_home, "Francesca Ricci")
+    assert rows[0]["title"].startswith("Porti, a Genova") and rows[0]["passes"]
+    for command in (["why", "Luca Ferrari"], ["agenda", "--days", "30"], ["top", "Paolo Greco"]):
+        assert invoke("--home", str(demo_home), *command, "--json", "--as-of", DAY).exit_code == 0
+    assert (database_state(demo_home), cache_state(demo_home)) == before
+
+
+def test_a_missing_index_is_ranked_again_in_memory(demo_home):
+    with_index = top(demo_home, "Luca Ferrari")
+    (demo_home / "cache" / "index.pkl").unlink()
+    before = database_state(demo_home)
+    assert top(demo_home, "Luca Ferrari") == with_index
+    assert not (demo_home / "cache" / "index.pkl").exists()  # read-only: the night writes it
+    assert database_state(demo_home) == before
+    assert invoke("--home", str(demo_home), "run", "--quiet", "--as-of", DAY).exit_code == 0
+    assert (demo_home / "cache" / "index.pkl").exists()
+    assert top(demo_home, "Luca Ferrari") == with_index
+
+
+def test_a_damaged_or_stale_index_is_never_an_error(demo_home):
+    expected = top(demo_home, "Giulia Conti")
+    (demo_home / "cache" / "index.pkl").write_bytes(b"not a pickle")
+    assert top(demo_home, "Giulia Conti") == expected
+    # another day: other fresh articles than the index was made for
+    later = top(demo_home, "Giulia Conti", "2026-11-28")
+    assert later and all(r["published"] >= "2026-11-14" for r in later)
+    assert expected[0]["title"].startswith("Caffè verde") and expected[0]["published"] < "2026-11-14"
