@@ -42,7 +42,14 @@ from matcher.suggest import Ranking  # noqa: E402
 
 EVALDATA = Path(os.environ.get("MATCHER_EVALDATA", ROOT.parent / "shared" / "evaldata"))
 TODAY = dt.date(2026, 1, 15)
-CACHE = Path(os.environ.get("MATCHER_EVAL_CACHE", Path.home() / ".cache" / "matcher" / "eval"))
+
+
+def cache_dir() -> Path:
+    """Where the corpora's sentence vectors are kept: $MATCHER_EVAL_CACHE, else `eval/` in
+    matcher's user cache ($MATCHER_CACHE_DIR, else ~/.cache/matcher)."""
+    if os.environ.get("MATCHER_EVAL_CACHE"):
+        return Path(os.environ["MATCHER_EVAL_CACHE"])
+    return Path(os.environ.get("MATCHER_CACHE_DIR") or Path.home() / ".cache" / "matcher") / "eval"
 
 
 # -- corpora -------------------------------------------------------------------------
@@ -225,7 +232,7 @@ def embedded(articles: list[Article]) -> list[bytes]:
     text embedded: the encoder takes ~20 s for the Reuters test split on two cores."""
     texts = [semantic.article_text(a.title, a.summary, a.text) for a in articles]
     keys = [hashlib.sha1(f"{semantic.MODEL}\0{t}".encode()).hexdigest()[:16] for t in texts]
-    path = CACHE / "embeddings.npz"
+    path = cache_dir() / "embeddings.npz"
     cache: dict[str, bytes] = {}
     if path.exists():
         with np.load(path) as stored:
@@ -235,7 +242,7 @@ def embedded(articles: list[Article]) -> list[bytes]:
     if missing:
         vectors = semantic.embed_articles([texts[i] for i in missing])
         cache.update((keys[i], v) for i, v in zip(missing, vectors))
-        CACHE.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         rows = list(cache.items())
         np.savez(path, keys=np.array([k for k, _ in rows]),
                  vectors=np.stack([np.frombuffer(v, dtype=np.float16) for _, v in rows]))
