@@ -609,7 +609,8 @@ def why(home, contact, as_json, as_of):
     if row["ok"]:
         click.echo(f"{name}: courteous today ({d(as_of)})")
         if row["best_article_title"]:
-            click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f})")
+            click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f}; "
+                       f"meaning {row['best_semantic']:.2f}, words {row['best_lexical']:.2f})")
     else:
         click.echo(f"{name}: held back by rule {row['rule']} ({RULE_NAMES[row['rule']]}): {clean(row['reason'])}")
         if row["passes_on"]:

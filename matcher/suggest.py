@@ -325,6 +325,8 @@ class Candidate:
     score: float
     ranking: Ranking = field(repr=False, compare=False, default=None)
     row: int = -1  # the article's index in ranking.articles
+    semantic: float = 0.0  # the two signals behind the score (see Ranking.passing)
+    lexical: float = 0.0
     _reasons: list[str] | None = field(default=None, repr=False)
 
     @property
@@ -410,7 +412,8 @@ def best_candidate(
         )
         if verdict:
             project = projects[int(row_projects[j])]
-            return Candidate(contact, article, project, score, ranking, int(j)), verdict
+            return Candidate(contact, article, project, score, ranking, int(j),
+                             float(scores.semantic[j]), float(scores.lexical[j])), verdict
         last = verdict
     if last.rule != 4 and not passes.all():
         # Held by the threshold: the verdict of the best-ranked article under it.
@@ -582,6 +585,8 @@ class WhyReport:
             "best_article_url": self.best.article.url if self.best else None,
             "best_article_title": self.best.article.title if self.best else None,
             "best_score": round(self.best.score, 4) if self.best else None,
+            "best_semantic": round(self.best.semantic, 4) if self.best else None,
+            "best_lexical": round(self.best.lexical, 4) if self.best else None,
         }
 
 
