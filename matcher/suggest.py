@@ -86,12 +86,18 @@ def fill_embeddings(articles: list[Article], workers: int | None = None) -> int:
 
 def rank_the_night(session: Session, today: dt.date, settings: Settings) -> Ranking:
     """The night's ranking, fitted once: it makes the suggestions and is kept as the nightly
-    index (with every current project's vector) for the day's `top`, `why` and `agenda`."""
-    ranking = Ranking.build(session, today, settings)
-    ranking.reuse_project_vectors(settings.index_path)
+    index (with every current project's vector) for the day's `top`, `why` and `agenda`.
+    A second run on the same day, with the same fresh articles, takes the index as it is."""
+    ranking = Ranking.from_index(session, today, settings)
+    refit = ranking is None
+    if refit:
+        ranking = Ranking.build(session, today, settings)
+        ranking.reuse_project_vectors(settings.index_path)
     contacts = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
     retire = settings.occasions.retire_project_days
-    ranking.save_index(today, [p.text for c in contacts for p in current_projects(c, today, retire)])
+    texts = [p.text for c in contacts for p in current_projects(c, today, retire)]
+    if refit or any(night_index.text_key(t) not in ranking._project_vectors for t in texts):
+        ranking.save_index(today, texts)
     return ranking
 
 
@@ -185,15 +191,23 @@ class Ranking:
         """The ranking for a command that only reads (`top`, `why`, `agenda`): the night's
         index when it was made for exactly today's fresh articles, else ranked in memory as
         the night would (nothing written: not the database, not the cache)."""
+        kept = cls.from_index(session, today, settings)
+        return kept if kept is not None else cls.from_articles(fresh_articles(session, today, settings), settings)
+
+    @classmethod
+    def from_index(cls, session: Session, today: dt.date, settings: Settings) -> Ranking | None:
+        """The ranking the nightly index keeps, if it was made for exactly today's fresh
+        articles under these settings; else None. Articles come without their texts (loaded
+        if asked)."""
         light = list(session.scalars(
             select(Article).where(is_fresh(today, settings))
             .options(defer(Article.text), defer(Article.summary), defer(Article.terms), defer(Article.embedding))
             .order_by(Article.published.desc(), Article.id)))
         kept = night_index.load(settings.index_path, settings, [a.id for a in light])
-        if kept is None:
-            return cls.from_articles(fresh_articles(session, today, settings), settings)
+        if kept is None or not light:
+            return None
         embeddings = None if kept.embeddings is None else np.asarray(kept.embeddings, dtype=np.float32)
-        ranking = cls(light, kept.matcher, settings, kept.matrix, embeddings) if light else cls(light, None, settings)
+        ranking = cls(light, kept.matcher, settings, kept.matrix, embeddings)
         ranking._project_vectors.update(kept.project_vectors)
         return ranking
 
