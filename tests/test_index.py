@@ -82,3 +82,18 @@ def test_a_damaged_or_stale_index_is_never_an_error(demo_home):
     later = top(demo_home, "Giulia Conti", "2026-11-28")
     assert later and all(r["published"] >= "2026-11-14" for r in later)
     assert expected[0]["title"].startswith("Caffè verde") and expected[0]["published"] < "2026-11-14"
+
+
+def test_a_second_night_on_the_same_day_takes_the_index_as_it_is(demo_home, monkeypatch):
+    from matcher.suggest import Ranking
+
+    fits = []
+    real = Ranking.build.__func__
+    monkeypatch.setattr(Ranking, "build", classmethod(lambda cls, *a: fits.append(a) or real(cls, *a)))
+    expected = top(demo_home, "Francesca Ricci")
+    assert invoke("--home", str(demo_home), "run", "--quiet", "--as-of", DAY).exit_code == 0
+    assert fits == []
+    assert top(demo_home, "Francesca Ricci") == expected
+    # a later day whose window has lost some of the articles: the night fits again
+    assert invoke("--home", str(demo_home), "run", "--quiet", "--as-of", "2026-11-25").exit_code == 0
+    assert len(fits) == 1
