@@ -295,7 +295,6 @@ def test_mark_and_review_work_while_a_run_is_in_progress(crash_home, db_url, fee
     try:
         time.sleep(1.2)
         assert proc.poll() is None, "the run ended before the test could overlap it"
-        t0 = time.monotonic()
         res = runner.invoke(main, ["--home", str(crash_home), "mark", str(pending[0]["id"]), "sent",
                                    "--as-of", "2026-11-03"])
         assert res.exit_code == 0, res.output
@@ -304,7 +303,6 @@ def test_mark_and_review_work_while_a_run_is_in_progress(crash_home, db_url, fee
         res = runner.invoke(main, ["--home", str(crash_home), "suggestions", "--status", "all", "--json",
                                    "--as-of", "2026-11-03"])
         assert res.exit_code == 0, res.output
-        assert time.monotonic() - t0 < 5
         assert proc.poll() is None, "the decisions were not taken while the run was going"
         statuses = {r["id"]: r["status"] for r in json.loads(res.output)}
         assert statuses[pending[0]["id"]] == "sent"
