@@ -88,15 +88,16 @@ def rank_the_night(session: Session, today: dt.date, settings: Settings) -> Rank
     """The night's ranking, fitted once: it makes the suggestions and is kept as the nightly
     index (with every current project's vector) for the day's `top`, `why` and `agenda`.
     A second run on the same day, with the same fresh articles, takes the index as it is."""
-    ranking = Ranking.from_index(session, today, settings)
+    kept = night_index.read(settings.index_path)  # read once: the index, or its project vectors
+    ranking = Ranking.from_index(session, today, settings, kept)
     refit = ranking is None
     if refit:
         ranking = Ranking.build(session, today, settings)
-        ranking.reuse_project_vectors(settings.index_path)
+        ranking.add_project_vectors(night_index.project_vectors(kept))
     contacts = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
     retire = settings.occasions.retire_project_days
     texts = [p.text for c in contacts for p in current_projects(c, today, retire)]
-    if refit or any(night_index.text_key(t) not in ranking._project_vectors for t in texts):
+    if refit or not ranking.knows_projects(texts):
         ranking.save_index(today, texts)
     return ranking
 
@@ -195,20 +196,21 @@ class Ranking:
         return kept if kept is not None else cls.from_articles(fresh_articles(session, today, settings), settings)
 
     @classmethod
-    def from_index(cls, session: Session, today: dt.date, settings: Settings) -> Ranking | None:
-        """The ranking the nightly index keeps, if it was made for exactly today's fresh
-        articles under these settings; else None. Articles come without their texts (loaded
-        if asked)."""
+    def from_index(cls, session: Session, today: dt.date, settings: Settings,
+                   kept: night_index.NightIndex | None = None) -> Ranking | None:
+        """The ranking the nightly index keeps (`kept`, else the home's), if it was made for
+        exactly today's fresh articles under these settings; else None. Articles come without
+        their texts (loaded if asked)."""
+        kept = kept if kept is not None else night_index.read(settings.index_path)
         light = list(session.scalars(
             select(Article).where(is_fresh(today, settings))
             .options(defer(Article.text), defer(Article.summary), defer(Article.terms), defer(Article.embedding))
             .order_by(Article.published.desc(), Article.id)))
-        kept = night_index.load(settings.index_path, settings, [a.id for a in light])
-        if kept is None or not light:
+        if not light or not night_index.serves(kept, settings, [a.id for a in light]):
             return None
         embeddings = None if kept.embeddings is None else np.asarray(kept.embeddings, dtype=np.float32)
         ranking = cls(light, kept.matcher, settings, kept.matrix, embeddings)
-        ranking._project_vectors.update(kept.project_vectors)
+        ranking.add_project_vectors(kept.project_vectors)
         return ranking
 
     def save_index(self, today: dt.date, project_texts: list[str]) -> None:
@@ -225,10 +227,14 @@ class Ranking:
             None if self.embeddings is None else self.embeddings.astype(np.float16),
             {k: v for k, v in self._project_vectors.items() if k in wanted}))
 
-    def reuse_project_vectors(self, path) -> None:
+    def add_project_vectors(self, vectors: dict) -> None:
         """Take the project vectors an earlier index kept: a project is embedded again only
         when its text changes."""
-        self._project_vectors.update(night_index.project_vectors(path))
+        self._project_vectors.update(vectors)
+
+    def knows_projects(self, texts: list[str]) -> bool:
+        """Whether every one of the project texts has its vector already."""
+        return all(night_index.text_key(t) in self._project_vectors for t in texts)
 
     @classmethod
     def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None) -> Ranking:

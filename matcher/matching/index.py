@@ -63,29 +63,27 @@ def save(path: Path, index: NightIndex) -> None:
         raise
 
 
-def load(path: Path, settings, article_ids: list[int]) -> NightIndex | None:
-    """The index if it serves these fresh articles under these settings; else None."""
+def read(path: Path) -> NightIndex | None:
+    """The index kept at `path`, whatever it was made for; None if there is none to read."""
     try:
         with open(path, "rb") as f:
             index = pickle.load(f)
     except Exception:  # missing, damaged, or written by other library versions: rebuild
         return None
-    if not isinstance(index, NightIndex):
-        return None
+    return index if isinstance(index, NightIndex) else None
+
+
+def serves(index: NightIndex | None, settings, article_ids: list[int]) -> bool:
+    """Whether the index was made for these fresh articles under these settings."""
+    if index is None:
+        return False
     made_for = dict(index.made_for)
     made_for.pop("day", None)
-    if made_for != fingerprint(settings) or list(index.article_ids) != list(article_ids):
-        return None
-    return index
+    return made_for == fingerprint(settings) and list(index.article_ids) == list(article_ids)
 
 
-def project_vectors(path: Path) -> dict[str, np.ndarray]:
+def project_vectors(index: NightIndex | None) -> dict[str, np.ndarray]:
     """The project vectors an index kept, whatever day it was for (same model), else {}."""
-    try:
-        with open(path, "rb") as f:
-            index = pickle.load(f)
-    except Exception:
-        return {}
-    if not isinstance(index, NightIndex) or index.made_for.get("model") != semantic.MODEL:
+    if index is None or index.made_for.get("model") != semantic.MODEL:
         return {}
     return dict(index.project_vectors)

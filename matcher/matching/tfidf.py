@@ -528,7 +528,7 @@ class ProjectMatcher(BaseEstimator):
             rows = slice(begin, begin + _CHUNK)
             match = self._scores(profiles[rows], prepared)
             sem = None if semantic is None else np.clip(np.asarray(semantic[rows], dtype=np.float32), 0.0, 1.0)
-            seeds = match if sem is None else (1 - self.seed_semantic) * match + self.seed_semantic * sem
+            seeds = self._seeds(match, sem)
             lexical = self._expanded_scores(profiles[rows], seeds, matrix, prepared[0],
                                             owned[rows] if owned is not None else None)
             rank = lexical if sem is None else (1 - self.semantic_weight) * lexical + self.semantic_weight * sem
@@ -581,6 +581,13 @@ class ProjectMatcher(BaseEstimator):
         np.clip(scores, 0.0, 1.0, out=scores)
         return scores
 
+    def _seeds(self, match, semantic):
+        """The score that picks the expansion's seed articles: the TF-IDF match, blended with
+        the semantic cosine (clipped to [0, 1]) when there is one."""
+        if semantic is None:
+            return match
+        return (1 - self.seed_semantic) * match + self.seed_semantic * semantic
+
     def _expanded_profiles(self, profiles, seeds, matrix, feedback=None):
         """The profiles plus the centroid of the articles their `seeds` scores rank best:
         the words the news uses, in its own language, for what the project says."""
@@ -609,8 +616,8 @@ class ProjectMatcher(BaseEstimator):
         k = self.top_reasons if k is None else k
         profile = self.transform_profiles([profile_text])
         match = self._scores(profile, (side.matrix_t, side.words_t))
-        seeds = match if semantic_row is None else \
-            (1 - self.seed_semantic) * match + self.seed_semantic * np.clip(np.asarray(semantic_row)[None, :], 0, 1)
+        seeds = self._seeds(match, None if semantic_row is None else
+                            np.clip(np.asarray(semantic_row, dtype=np.float32)[None, :], 0.0, 1.0))
         row = side.matrix[j]
         own = self._reasons(profile, row, 3 * k)
         expanded = self._reasons(self._expanded_profiles(profile, seeds, side.matrix), row, 3 * k)
