@@ -455,6 +455,34 @@ def contacts_remove(home, contact):
     click.echo(f"removed contact {removed.id}: {clean(removed.name, single_line=True)}")
 
 
+@contacts.command("forget")
+@click.argument("contact")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@home_command
+def contacts_forget(home, contact, dry_run, yes, as_json):
+    """Forget a person (a request to be forgotten): the contact and everything about them —
+    projects, suggestions and drafts, touches, dates, job changes, their lines in the
+    nightly index and the log — in one transaction. Articles stay.
+
+    Example: matcher contacts forget "Giulia Conti" --dry-run
+    """
+    from matcher.contacts.forget import forget
+    if not dry_run and not yes:
+        preview = forget(home.db, home.settings, contact, dry_run=True)
+        click.confirm(f"Forget {clean(preview.name, single_line=True)} and everything about them?",
+                      abort=True, err=True)
+    done = forget(home.db, home.settings, contact, dry_run=dry_run)
+    if as_json:
+        return print_json([done.to_dict()])
+    parts = ", ".join(f"{n} {part}" for part, n in done.removed.items() if n)
+    verb = "would remove" if dry_run else "forgot"
+    click.echo(f"{verb} contact {done.contact_id}: {clean(done.name, single_line=True)} ({parts})")
+    for place in done.scrubbed:
+        click.echo(f"  rewritten without them: {place}")
+
+
 # --- the night -------------------------------------------------------------------------
 
 @main.command()
