@@ -8,6 +8,7 @@ from pathlib import Path
 
 from matcher import config
 from matcher.db import Database
+from matcher.private import private_dir, private_file, tighten
 
 
 @dataclass
@@ -26,8 +27,21 @@ class Home:
 def open_home(path: Path | str | None = None) -> Home:
     """Read the config and open (migrating if needed) the database of a home."""
     settings = config.load(path)
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)
+    for name in (config.CONFIG_NAME, "contacts.yaml", "cache"):
+        tighten(settings.home / name)
+    sqlite_file = _sqlite_file(settings.db_url)
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        private_file(sqlite_file)  # SQLite gives its -wal and -shm files the same mode
     return Home(settings, Database(settings.db_url))
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, if it is one (not in memory)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    return None
 
 
 @dataclass
@@ -40,16 +54,16 @@ class InitReport:
 def init_home(path: Path | str | None = None) -> InitReport:
     """Create a home: matcher.toml, the database, a contacts template. Never overwrites."""
     home_path = Path(path).expanduser() if path else config.default_home()
-    home_path.mkdir(parents=True, exist_ok=True)
+    private_dir(home_path)
     created = []
     cfg = home_path / config.CONFIG_NAME
     if not cfg.exists():
-        cfg.write_text(config.DEFAULT_TOML, encoding="utf-8")
+        private_file(cfg).write_text(config.DEFAULT_TOML, encoding="utf-8")
         created.append(cfg.name)
     template = home_path / "contacts.yaml"
     if not template.exists():
         text = resources.files("matcher.contacts").joinpath("template.yaml").read_text("utf-8")
-        template.write_text(text, encoding="utf-8")
+        private_file(template).write_text(text, encoding="utf-8")
         created.append(template.name)
     home = open_home(home_path)
     try:

@@ -21,6 +21,7 @@ from matcher.errors import RunLocked
 from matcher.feeds.ingest import ingest
 from matcher.home import Home
 from matcher.models import Run
+from matcher.private import private_file
 from matcher.retention import prune_articles
 from matcher.greetings import propose_greetings
 from matcher.suggest import embed_fresh, rank_the_night, suggest
@@ -31,7 +32,7 @@ log = logging.getLogger("matcher.night")
 @contextmanager
 def run_lock(path):
     """Hold an exclusive, non-blocking lock on `path` (released when the process dies)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -45,7 +46,7 @@ def run_lock(path):
 
 
 def _file_logging(home: Home) -> logging.Handler:
-    handler = logging.FileHandler(home.settings.log_path, encoding="utf-8")
+    handler = logging.FileHandler(private_file(home.settings.log_path), encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("matcher")
     root.setLevel(logging.INFO)

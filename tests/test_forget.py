@@ -17,12 +17,12 @@ AS_OF = "2026-11-20"
 NAME, EMAIL = "Elena Marchetti", "elena.marchetti@example.org"
 
 
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory):
+@pytest.fixture
+def filled(tmp_path):
     """A home filled through every path that stores personal data: an import and a
     re-import with a new job, a night with suggestions and drafts, a decision, a touch, a
     custom date, a vCard import, the nightly index and the log."""
-    tmp = tmp_path_factory.mktemp("forget")
+    tmp = tmp_path
     home = tmp / "home"
     runner = CliRunner()
 
@@ -64,10 +64,31 @@ def traces(home: Path, needles: list[str]) -> list[str]:
     return found
 
 
+def rows_mentioning(home: Path, needles: list[str]) -> list[str]:
+    """Rows of any table of the home's database (SQLite or PostgreSQL) holding a needle."""
+    from sqlalchemy import MetaData, select
+
+    from matcher.home import open_home
+
+    opened = open_home(home)
+    try:
+        meta = MetaData()
+        meta.reflect(opened.db.engine)
+        found = []
+        with opened.db.engine.connect() as conn:
+            for table in meta.sorted_tables:
+                for row in conn.execute(select(table)):
+                    text = repr(tuple(row)).lower()
+                    found += [f"{table.name}: {n}" for n in needles if n.lower() in text]
+        return found
+    finally:
+        opened.close()
+
+
 def test_forget_leaves_no_trace_and_keeps_everyone_else(filled):
     home, run = filled
     before = json.loads(run("contacts", "list", "--json"))
-    assert traces(home, [NAME, EMAIL]), "the filled home mentions her before"
+    assert rows_mentioning(home, [NAME, EMAIL]) and traces(home, [NAME]), "the filled home mentions her before"
 
     preview = json.loads(run("contacts", "forget", EMAIL, "--dry-run", "--json"))[0]
     assert preview["dry_run"] and preview["removed"]["suggestions"] >= 1 and preview["removed"]["touches"] >= 2
@@ -77,7 +98,8 @@ def test_forget_leaves_no_trace_and_keeps_everyone_else(filled):
     done = json.loads(run("contacts", "forget", NAME, "--yes", "--json"))[0]
     assert done["removed"] == preview["removed"] and not done["dry_run"]
 
-    assert traces(home, [NAME, EMAIL, "Marchetti", "met at the MBA reunion"]) == []
+    gone = [NAME, EMAIL, "Marchetti", "met at the MBA reunion"]
+    assert traces(home, gone) == [] and rows_mentioning(home, gone) == []
     after = json.loads(run("contacts", "list", "--json"))
     assert after == [c for c in before if c["name"] != NAME]
     for command in (["suggestions", "--status", "all", "--json"], ["agenda", "--json"]):

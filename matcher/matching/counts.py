@@ -69,7 +69,7 @@ def save(path: Path | str, counts: Counts) -> None:
     path = Path(path)
     vocabulary = "\n".join(counts.vocabulary).encode("utf-8", "surrogatepass")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the home's cache: private
         # A run killed while writing left its temporary file: remove it. (A writer running
         # at this very moment then fails to replace the file: it is a cache, that is fine.)
         for stale in path.parent.glob(f".{path.stem}-*{path.suffix}"):

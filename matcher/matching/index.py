@@ -51,7 +51,7 @@ def fingerprint(settings) -> dict:
 
 def save(path: Path, index: NightIndex) -> None:
     """Write the index atomically (a reader never sees half a file), private to the user."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the home's cache: private
     fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
