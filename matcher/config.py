@@ -55,7 +55,10 @@ class FetchSettings:
     concurrency: int = 64            # requests in flight across all hosts (per_host still caps each)
     per_host: int = 4
     timeout: float = 20.0            # seconds for connect/read of one request
-    deadline: float = 60.0           # seconds for one feed or page, whole
+    # Whole-request deadlines: a server that dribbles a byte a second or never answers costs
+    # the night no more than this (newsboat waits 30 s for a feed, Miniflux 20 s).
+    deadline: float = 30.0           # seconds for one feed, whole
+    page_deadline: float = 20.0      # seconds for one article page, whole
     max_bytes: int = 20_000_000
     user_agent: str = "matcher/0.1 (+https://example.invalid/matcher)"
     min_feed_text: int = 600         # characters of feed content that count as the full article
@@ -202,7 +205,8 @@ headhunter = 45
 concurrency = 64     # requests in flight
 per_host = 4         # requests in flight to one host
 timeout = 20.0       # seconds to connect / between bytes
-deadline = 60.0      # seconds for one feed or page, whole
+deadline = 30.0      # seconds for one feed, whole (a server that dribbles costs no more)
+page_deadline = 20.0 # seconds for one article page, whole
 
 [retention]
 article_days = 90    # articles older than this that no suggestion refers to are pruned; 0 = keep all

@@ -7,7 +7,7 @@ import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -369,6 +369,7 @@ def ingest(
             return (page.body, page.final_url or page.url)
 
         pool = _new_pool(fs.workers, len(page_wanted))
+        page_fs = replace(fs, deadline=fs.page_deadline)  # a page waits less than a feed
 
         def use(batch: list[_Story], work: _InFlight) -> None:
             pages, texts = _collect(work)
@@ -383,7 +384,8 @@ def ingest(
             previous = None
             for start in range(0, len(page_wanted), PAGE_BATCH):
                 batch = page_wanted[start : start + PAGE_BATCH]
-                work = _fetch_and_submit([FetchRequest(s.page_url) for s in batch], fs, extract_text, extract_args, pool)
+                work = _fetch_and_submit([FetchRequest(s.page_url) for s in batch], page_fs, extract_text,
+                                         extract_args, pool)
                 if previous is not None:
                     use(*previous)
                     tell("pages", start, len(page_wanted))
