@@ -598,7 +598,6 @@ def why(home, contact, as_json, as_of):
 
     Example: matcher why "Giulia Conti"
     """
-    from matcher.courtesy.throttle import RULE_NAMES
     from matcher.suggest import why as why_report
     with home.db.reading() as session:
         report = why_report(session, home.settings, contact, as_of)
@@ -612,7 +611,7 @@ def why(home, contact, as_json, as_of):
             click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f}; "
                        f"meaning {row['best_semantic']:.2f}, words {row['best_lexical']:.2f})")
     else:
-        click.echo(f"{name}: held back by rule {row['rule']} ({RULE_NAMES[row['rule']]}): {clean(row['reason'])}")
+        click.echo(f"{name}: held back by rule {row['rule']} ({row['rule_name']}): {clean(row['reason'])}")
         if row["passes_on"]:
             click.echo(f"  passes from {row['passes_on']}")
     click.echo(f"  cadence {row['cadence_days']} days; last touch {row['last_touch'] or 'never'}; "

@@ -7,6 +7,7 @@ One ranking serves all three, so `matcher top` shows exactly what the night woul
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from dataclasses import dataclass, field, replace
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, defer, object_session, selectinload
 from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
+from matcher.courtesy.throttle import Rule
 from matcher.drafts import first_name, render
 from matcher.matching import index as night_index
 from matcher.matching import semantic
@@ -362,7 +364,7 @@ class Candidate:
 class SuggestReport:
     created: list[int] = field(default_factory=list)
     expired: int = 0
-    held: dict[int, int] = field(default_factory=dict)  # rule -> contacts held back by it
+    held: Counter[Rule] = field(default_factory=Counter)  # contacts held back by each rule
     considered: int = 0
 
 
@@ -406,10 +408,11 @@ def best_candidate(
     row_rank, row_projects = scores.rank, scores.project
     projects = current_projects(contact, today, settings.occasions.retire_project_days)
     if not projects:
-        return None, throttle.Verdict(False, 5, "no current project to match articles against")
+        return None, throttle.Verdict(False, Rule.FRESH_AND_RELEVANT,
+                                      "no current project to match articles against")
     seen_ids = {s.article_id for s in earlier}
     earlier_matrix = ranking.rows([s.article for s in earlier]) if earlier else None
-    last = throttle.Verdict(False, 5, "no fresh article")
+    last = throttle.Verdict(False, Rule.FRESH_AND_RELEVANT, "no fresh article")
     passes = ranking.passing(scores)
     # The passing articles, best-ranked first (ties: the earlier row), without sorting all.
     passing = np.flatnonzero(passes)
@@ -435,7 +438,7 @@ def best_candidate(
             return Candidate(contact, article, project, score, ranking, int(j),
                              float(scores.semantic[j]), float(scores.lexical[j])), verdict
         last = verdict
-    if last.rule != 4 and not passes.all():
+    if last.rule != Rule.ALREADY_SENT and not passes.all():
         # Held by the threshold: the verdict of the best-ranked article under it.
         under = np.flatnonzero(~passes)
         j = under[np.argmax(row_rank[under])]
@@ -492,11 +495,11 @@ def suggest(session: Session, settings: Settings, today: dt.date, ranking: Ranki
         if verdict:
             courteous.append(contact)
         else:
-            report.held[verdict.rule] = report.held.get(verdict.rule, 0) + 1
+            report.held[verdict.rule] += 1
     report.considered = len(courteous)
     if not room or not courteous:
         if not room and courteous:
-            report.held[7] = report.held.get(7, 0) + len(courteous)
+            report.held[Rule.DAILY_CAP] += len(courteous)
         return report
     ranking = ranking or Ranking.build(session, today, settings)
     if not ranking.articles:
@@ -516,11 +519,11 @@ def suggest(session: Session, settings: Settings, today: dt.date, ranking: Ranki
             if candidate:
                 candidates.append(candidate)
             else:
-                report.held[verdict.rule] = report.held.get(verdict.rule, 0) + 1
+                report.held[verdict.rule] += 1
         del scored
     chosen = throttle.pick_within_cap(candidates, made_today, settings.throttle)
     if len(chosen) < len(candidates):
-        report.held[7] = report.held.get(7, 0) + len(candidates) - len(chosen)
+        report.held[Rule.DAILY_CAP] += len(candidates) - len(chosen)
     for candidate in chosen:
         suggestion = Suggestion(
             contact_id=candidate.contact.id, article_id=candidate.article.id,
@@ -596,8 +599,8 @@ class WhyReport:
     def to_dict(self) -> dict:
         v = self.verdict
         return {
-            "contact": self.contact.name, "ok": v.ok, "rule": v.rule,
-            "rule_name": throttle.RULE_NAMES.get(v.rule, ""), "reason": v.reason,
+            "contact": self.contact.name, "ok": v.ok, "rule": int(v.rule) if v.rule else None,
+            "rule_name": v.rule.label if v.rule else "", "reason": v.reason,
             "passes_on": v.passes_on.isoformat() if v.passes_on else None,
             "cadence_days": self.cadence_days,
             "last_touch": self.last_touch.isoformat() if self.last_touch else None,
@@ -627,7 +630,7 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
         report.best, verdict = best_candidate(
             ranking, contact, scored.row(0), earlier, today, settings)
     else:
-        verdict = throttle.Verdict(False, 5, "no fresh article in the last "
+        verdict = throttle.Verdict(False, Rule.FRESH_AND_RELEVANT, "no fresh article in the last "
                                    f"{settings.throttle.freshness_days} days")
     if verdict:
         made_today = session.scalar(
