@@ -515,8 +515,7 @@ def suggestions(home, status, as_json, as_of):
     """
     from matcher.review import list_suggestions, suggestion_to_dict
     with home.db.session() as session:
-        rows = [suggestion_to_dict(s) for s in list_suggestions(session, status)
-                if s.created_on <= as_of]
+        rows = [suggestion_to_dict(s) for s in list_suggestions(session, status, as_of)]
     if as_json:
         return print_json(rows)
     print_suggestions(rows)
