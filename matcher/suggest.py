@@ -26,7 +26,8 @@ from matcher.matching import semantic
 from matcher.matching.duplicates import near_duplicate_groups, near_duplicates
 from matcher.matching.feedback import contact_feedback
 from matcher.matching.terms import detect_and_analyze
-from matcher.matching.tfidf import ContactScores, ProjectMatcher, article_parts
+from matcher.matching import counts as kept_counts
+from matcher.matching.ranker import ContactScores, Ranker, article_parts
 from matcher.models import Article, Contact, Project, Suggestion
 from matcher.touches import contact_state, contact_states, sends_in_week
 
@@ -59,7 +60,7 @@ def throttle_for(article: Article, settings: Settings) -> throttle.ThrottleSetti
     return settings.throttle
 
 
-def fill_analysis(articles: list[Article], matcher: ProjectMatcher) -> int:
+def fill_analysis(articles: list[Article], matcher: Ranker) -> int:
     """Store with each article what the matcher needs of it and it lacks: its language and
     its analysed terms (`Article.terms`). The session's commit keeps
     them for the next night, `matcher top` and `matcher why`; only new articles cost an
@@ -113,7 +114,7 @@ def embed_fresh(session: Session, today: dt.date, settings: Settings) -> int:
     return fill_embeddings(todo, settings.fetch.workers or None)
 
 
-def fill_terms(articles: list[Article], matcher: ProjectMatcher) -> None:
+def fill_terms(articles: list[Article], matcher: Ranker) -> None:
     """Store the analysed terms of articles that lack current ones (languages left as they are)."""
     todo = [a for a in articles if not matcher.terms_current(a)]
     for article, terms in zip(todo, matcher.analyze_articles(todo)):
@@ -170,7 +171,7 @@ class Ranking:
     """The fitted matcher over one day's fresh articles."""
 
     articles: list[Article]
-    matcher: ProjectMatcher | None
+    matcher: Ranker | None
     settings: Settings | None = None
     matrix: object = None  # the articles' TF-IDF rows, analysed once
     embeddings: np.ndarray | None = None  # the articles' sentence vectors, a row each
@@ -225,7 +226,7 @@ class Ranking:
         wanted = {night_index.text_key(t) for t in project_texts}
         night_index.save(self.settings.index_path, night_index.NightIndex(
             {**night_index.fingerprint(self.settings), "day": today.isoformat()},
-            [a.id for a in self.articles], self.matcher, self.matrix,
+            [a.id for a in self.articles], self.matcher.ranker(), self.matrix,
             None if self.embeddings is None else self.embeddings.astype(np.float16),
             {k: v for k, v in self._project_vectors.items() if k in wanted}))
 
@@ -241,13 +242,20 @@ class Ranking:
     @classmethod
     def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None) -> Ranking:
         """The ranking over given articles (the night's fresh ones; bench/eval.py's corpus).
-        Their languages and analysed terms are stored with them (`fill_analysis`)."""
+        Their languages and analysed terms are stored with them (`fill_analysis`); with
+        `counts_path`, their term counts are kept there for the next ranking."""
         if not articles:
             return cls(articles, None, settings)
-        matcher = ProjectMatcher(counts_path=counts_path)
+        # Here only: a command that reads the nightly index never loads scikit-learn.
+        from matcher.matching.tfidf import ProjectMatcher
+
+        matcher = ProjectMatcher(keep_counts=counts_path is not None)
         fill_analysis(articles, matcher)
         fill_embeddings(articles, matcher.workers)
-        matrix = matcher.fit_transform(articles)
+        kept = kept_counts.load(counts_path, matcher.title_weight) if counts_path is not None else None
+        matrix = matcher.fit_transform(articles, kept_counts=kept)
+        if counts_path is not None and matcher.counts_ is not None:
+            kept_counts.save(counts_path, matcher.counts_)
         embeddings = semantic.from_stored([a.embedding for a in articles])
         _release_texts(articles)
         return cls(articles, matcher, settings, matrix, embeddings)
