@@ -332,7 +332,8 @@ def extraction_timing(farm: FarmProcess, n: int = 20) -> dict:
 
 
 def child_tfidf(n_articles: int, n_contacts: int) -> None:
-    """(child) fit TF-IDF on n articles and score n contacts; prints time and peak memory."""
+    """(child) fit TF-IDF on n articles and rank them for n contacts as the night does (without
+    the semantic signal); prints time and peak memory."""
     import random
 
     from farm import FILLER, TOPICS, sentence
@@ -353,7 +354,7 @@ def child_tfidf(n_articles: int, n_contacts: int) -> None:
     matcher = ProjectMatcher()
     matrix = matcher.fit_transform(articles)
     fit = time.perf_counter() - t0
-    matcher.score_contacts(projects, matrix)
+    matcher.rank_contacts(projects, matrix)
     total = time.perf_counter() - t0
     print(json.dumps({"fit_s": fit, "total_s": total, "rss_before_mb": before,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

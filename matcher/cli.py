@@ -543,8 +543,7 @@ def suggestions(home, status, as_json, as_of):
     """
     from matcher.review import list_suggestions, suggestion_to_dict
     with home.db.session() as session:
-        rows = [suggestion_to_dict(s) for s in list_suggestions(session, status)
-                if s.created_on <= as_of]
+        rows = [suggestion_to_dict(s) for s in list_suggestions(session, status, as_of)]
     if as_json:
         return print_json(rows)
     print_suggestions(rows)
@@ -626,7 +625,6 @@ def why(home, contact, as_json, as_of):
 
     Example: matcher why "Giulia Conti"
     """
-    from matcher.courtesy.throttle import RULE_NAMES
     from matcher.suggest import why as why_report
     with home.db.reading() as session:
         report = why_report(session, home.settings, contact, as_of)
@@ -640,7 +638,7 @@ def why(home, contact, as_json, as_of):
             click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f}; "
                        f"meaning {row['best_semantic']:.2f}, words {row['best_lexical']:.2f})")
     else:
-        click.echo(f"{name}: held back by rule {row['rule']} ({RULE_NAMES[row['rule']]}): {clean(row['reason'])}")
+        click.echo(f"{name}: held back by rule {row['rule']} ({row['rule_name']}): {clean(row['reason'])}")
         if row["passes_on"]:
             click.echo(f"  passes from {row['passes_on']}")
     click.echo(f"  cadence {row['cadence_days']} days; last touch {row['last_touch'] or 'never'}; "

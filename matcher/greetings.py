@@ -9,6 +9,7 @@ becomes a touch when marked sent. Once its day has passed unsent it expires.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from matcher.config import Settings
 from matcher.courtesy.occasions import (
     ContactDates, CustomDay, JobDay, Occasion, greeting_verdict, is_expired, open_occasions,
 )
+from matcher.courtesy.throttle import Rule
 from matcher.drafts import first_name, render
 from matcher.models import Contact, Suggestion
 
@@ -52,7 +54,7 @@ def greeting_draft(contact: Contact, occasion: Occasion, dates: ContactDates, se
 class GreetingReport:
     created: list[int] = field(default_factory=list)
     expired: int = 0
-    held: dict[int, int] = field(default_factory=dict)
+    held: Counter[Rule] = field(default_factory=Counter)  # greetings held back by each rule
 
 
 def expire_greetings(session: Session, today: dt.date, settings: Settings) -> int:
@@ -97,7 +99,7 @@ def propose_greetings(session: Session, settings: Settings, today: dt.date) -> G
                 last_holiday_greeting=_last_holiday_greeting(mine, today),
             )
             if not verdict:
-                report.held[verdict.rule] = report.held.get(verdict.rule, 0) + 1
+                report.held[verdict.rule] += 1
                 continue
             suggestion = Suggestion(
                 contact_id=contact.id, article_id=None, project_id=None, score=1.0,

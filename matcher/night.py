@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from matcher.courtesy.throttle import Rule
 from matcher.errors import RunLocked
 from matcher.feeds.ingest import ingest
 from matcher.home import Home
@@ -65,7 +66,7 @@ class NightReport:
     pages_fetched: int
     suggestions_new: list[int]
     expired: int
-    held: dict[int, int] = field(default_factory=dict)
+    held: dict[Rule, int] = field(default_factory=dict)  # contacts held back by each rule
     seconds: float = 0.0
     greetings_new: list[int] = field(default_factory=list)  # greetings and congratulations
     articles_pruned: int = 0  # old articles no suggestion refers to (matcher.retention)
@@ -77,7 +78,7 @@ class NightReport:
             "not_modified": self.not_modified, "articles_new": self.articles_new,
             "pages_fetched": self.pages_fetched, "suggestions_new": len(self.suggestions_new),
             "suggestion_ids": self.suggestions_new, "expired": self.expired,
-            "held": {str(k): v for k, v in sorted(self.held.items())},
+            "held": {str(int(k)): v for k, v in sorted(self.held.items())},
             "greetings_new": len(self.greetings_new), "greeting_ids": self.greetings_new,
             "seconds": round(self.seconds, 2), "articles_pruned": self.articles_pruned,
         }

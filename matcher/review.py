@@ -22,7 +22,9 @@ from matcher.touches import add_touch
 STATUSES = ("pending", "sent", "skipped", "expired")
 
 
-def list_suggestions(session: Session, status: str = "pending") -> list[Suggestion]:
+def list_suggestions(session: Session, status: str = "pending", as_of: dt.date | None = None) -> list[Suggestion]:
+    """Suggestions with `status` ("all": any), oldest first, best first within a day; with
+    `as_of`, only those made by that day, so a replayed day does not see later nights'."""
     query = select(Suggestion).options(
         selectinload(Suggestion.contact), selectinload(Suggestion.article).selectinload(Article.feed),
         selectinload(Suggestion.project),
@@ -31,6 +33,8 @@ def list_suggestions(session: Session, status: str = "pending") -> list[Suggesti
         if status not in STATUSES:
             raise MatcherError(f"unknown status {status!r}; one of: {', '.join(STATUSES)}, all")
         query = query.where(Suggestion.status == status)
+    if as_of is not None:
+        query = query.where(Suggestion.created_on <= as_of)
     return list(session.scalars(query.order_by(Suggestion.created_on, Suggestion.score.desc(), Suggestion.id)))
 
 
@@ -131,9 +135,10 @@ def review(
     ask: Callable[[str], str],
     open_url: Callable[[str], object] = webbrowser.open,
 ) -> ReviewSummary:
-    """Go through pending suggestions one card at a time; each decision is committed at once."""
+    """Go through the suggestions pending on `today` one card at a time; each decision is
+    committed at once."""
     summary = ReviewSummary()
-    for s in list_suggestions(session, "pending"):
+    for s in list_suggestions(session, "pending", today):
         console.print(card(s))
         while True:
             console.print(KEYS, style="dim", markup=False)

@@ -7,6 +7,7 @@ One ranking serves all three, so `matcher top` shows exactly what the night woul
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from dataclasses import dataclass, field, replace
 
@@ -18,13 +19,15 @@ from sqlalchemy.orm import Session, defer, object_session, selectinload
 from matcher.config import OccasionSettings, Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
+from matcher.courtesy.throttle import Rule
 from matcher.drafts import first_name, render
 from matcher.matching import index as night_index
 from matcher.matching import semantic
 from matcher.matching.duplicates import near_duplicate_groups, near_duplicates
 from matcher.matching.feedback import contact_feedback
 from matcher.matching.terms import detect_and_analyze
-from matcher.matching.tfidf import ContactScores, ProjectMatcher, article_parts
+from matcher.matching import counts as kept_counts
+from matcher.matching.ranker import ContactScores, Ranker, article_parts
 from matcher.models import Article, Contact, Project, Suggestion
 from matcher.touches import contact_state, contact_states, sends_in_week
 
@@ -57,7 +60,7 @@ def throttle_for(article: Article, settings: Settings) -> throttle.ThrottleSetti
     return settings.throttle
 
 
-def fill_analysis(articles: list[Article], matcher: ProjectMatcher) -> int:
+def fill_analysis(articles: list[Article], matcher: Ranker) -> int:
     """Store with each article what the matcher needs of it and it lacks: its language and
     its analysed terms (`Article.terms`). The session's commit keeps
     them for the next night, `matcher top` and `matcher why`; only new articles cost an
@@ -111,7 +114,7 @@ def embed_fresh(session: Session, today: dt.date, settings: Settings) -> int:
     return fill_embeddings(todo, settings.fetch.workers or None)
 
 
-def fill_terms(articles: list[Article], matcher: ProjectMatcher) -> None:
+def fill_terms(articles: list[Article], matcher: Ranker) -> None:
     """Store the analysed terms of articles that lack current ones (languages left as they are)."""
     todo = [a for a in articles if not matcher.terms_current(a)]
     for article, terms in zip(todo, matcher.analyze_articles(todo)):
@@ -168,7 +171,7 @@ class Ranking:
     """The fitted matcher over one day's fresh articles."""
 
     articles: list[Article]
-    matcher: ProjectMatcher | None
+    matcher: Ranker | None
     settings: Settings | None = None
     matrix: object = None  # the articles' TF-IDF rows, analysed once
     embeddings: np.ndarray | None = None  # the articles' sentence vectors, a row each
@@ -223,7 +226,7 @@ class Ranking:
         wanted = {night_index.text_key(t) for t in project_texts}
         night_index.save(self.settings.index_path, night_index.NightIndex(
             {**night_index.fingerprint(self.settings), "day": today.isoformat()},
-            [a.id for a in self.articles], self.matcher, self.matrix,
+            [a.id for a in self.articles], self.matcher.ranker(), self.matrix,
             None if self.embeddings is None else self.embeddings.astype(np.float16),
             {k: v for k, v in self._project_vectors.items() if k in wanted}))
 
@@ -239,13 +242,20 @@ class Ranking:
     @classmethod
     def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None) -> Ranking:
         """The ranking over given articles (the night's fresh ones; bench/eval.py's corpus).
-        Their languages and analysed terms are stored with them (`fill_analysis`)."""
+        Their languages and analysed terms are stored with them (`fill_analysis`); with
+        `counts_path`, their term counts are kept there for the next ranking."""
         if not articles:
             return cls(articles, None, settings)
-        matcher = ProjectMatcher(counts_path=counts_path)
+        # Here only: a command that reads the nightly index never loads scikit-learn.
+        from matcher.matching.tfidf import ProjectMatcher
+
+        matcher = ProjectMatcher(keep_counts=counts_path is not None)
         fill_analysis(articles, matcher)
         fill_embeddings(articles, matcher.workers)
-        matrix = matcher.fit_transform(articles)
+        kept = kept_counts.load(counts_path, matcher.title_weight) if counts_path is not None else None
+        matrix = matcher.fit_transform(articles, kept_counts=kept)
+        if counts_path is not None and matcher.counts_ is not None:
+            kept_counts.save(counts_path, matcher.counts_)
         embeddings = semantic.from_stored([a.embedding for a in articles])
         _release_texts(articles)
         return cls(articles, matcher, settings, matrix, embeddings)
@@ -362,7 +372,7 @@ class Candidate:
 class SuggestReport:
     created: list[int] = field(default_factory=list)
     expired: int = 0
-    held: dict[int, int] = field(default_factory=dict)  # rule -> contacts held back by it
+    held: Counter[Rule] = field(default_factory=Counter)  # contacts held back by each rule
     considered: int = 0
 
 
@@ -406,10 +416,11 @@ def best_candidate(
     row_rank, row_projects = scores.rank, scores.project
     projects = current_projects(contact, today, settings.occasions.retire_project_days)
     if not projects:
-        return None, throttle.Verdict(False, 5, "no current project to match articles against")
+        return None, throttle.Verdict(False, Rule.FRESH_AND_RELEVANT,
+                                      "no current project to match articles against")
     seen_ids = {s.article_id for s in earlier}
     earlier_matrix = ranking.rows([s.article for s in earlier]) if earlier else None
-    last = throttle.Verdict(False, 5, "no fresh article")
+    last = throttle.Verdict(False, Rule.FRESH_AND_RELEVANT, "no fresh article")
     passes = ranking.passing(scores)
     # The passing articles, best-ranked first (ties: the earlier row), without sorting all.
     passing = np.flatnonzero(passes)
@@ -435,7 +446,7 @@ def best_candidate(
             return Candidate(contact, article, project, score, ranking, int(j),
                              float(scores.semantic[j]), float(scores.lexical[j])), verdict
         last = verdict
-    if last.rule != 4 and not passes.all():
+    if last.rule != Rule.ALREADY_SENT and not passes.all():
         # Held by the threshold: the verdict of the best-ranked article under it.
         under = np.flatnonzero(~passes)
         j = under[np.argmax(row_rank[under])]
@@ -492,11 +503,11 @@ def suggest(session: Session, settings: Settings, today: dt.date, ranking: Ranki
         if verdict:
             courteous.append(contact)
         else:
-            report.held[verdict.rule] = report.held.get(verdict.rule, 0) + 1
+            report.held[verdict.rule] += 1
     report.considered = len(courteous)
     if not room or not courteous:
         if not room and courteous:
-            report.held[7] = report.held.get(7, 0) + len(courteous)
+            report.held[Rule.DAILY_CAP] += len(courteous)
         return report
     ranking = ranking or Ranking.build(session, today, settings)
     if not ranking.articles:
@@ -516,11 +527,11 @@ def suggest(session: Session, settings: Settings, today: dt.date, ranking: Ranki
             if candidate:
                 candidates.append(candidate)
             else:
-                report.held[verdict.rule] = report.held.get(verdict.rule, 0) + 1
+                report.held[verdict.rule] += 1
         del scored
     chosen = throttle.pick_within_cap(candidates, made_today, settings.throttle)
     if len(chosen) < len(candidates):
-        report.held[7] = report.held.get(7, 0) + len(candidates) - len(chosen)
+        report.held[Rule.DAILY_CAP] += len(candidates) - len(chosen)
     for candidate in chosen:
         suggestion = Suggestion(
             contact_id=candidate.contact.id, article_id=candidate.article.id,
@@ -596,8 +607,8 @@ class WhyReport:
     def to_dict(self) -> dict:
         v = self.verdict
         return {
-            "contact": self.contact.name, "ok": v.ok, "rule": v.rule,
-            "rule_name": throttle.RULE_NAMES.get(v.rule, ""), "reason": v.reason,
+            "contact": self.contact.name, "ok": v.ok, "rule": int(v.rule) if v.rule else None,
+            "rule_name": v.rule.label if v.rule else "", "reason": v.reason,
             "passes_on": v.passes_on.isoformat() if v.passes_on else None,
             "cadence_days": self.cadence_days,
             "last_touch": self.last_touch.isoformat() if self.last_touch else None,
@@ -627,7 +638,7 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
         report.best, verdict = best_candidate(
             ranking, contact, scored.row(0), earlier, today, settings)
     else:
-        verdict = throttle.Verdict(False, 5, "no fresh article in the last "
+        verdict = throttle.Verdict(False, Rule.FRESH_AND_RELEVANT, "no fresh article in the last "
                                    f"{settings.throttle.freshness_days} days")
     if verdict:
         made_today = session.scalar(

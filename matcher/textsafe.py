@@ -10,7 +10,8 @@ _ESCAPES = re.compile(
     r"|\x1b[@-Z\\-_]?"                    # two-byte escapes (and a lone ESC)
     r"|\x9b[0-?]*[ -/]*[@-~]"            # 8-bit CSI
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Every sequence _ESCAPES removes starts with one of these: a text without any is already clean.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(text: str | None, *, single_line: bool = False) -> str:
@@ -18,7 +19,7 @@ def clean(text: str | None, *, single_line: bool = False) -> str:
     if not text:
         return ""
     text = _ESCAPES.sub("", text)
-    text = _CONTROLS.sub("", text)
+    text = CONTROL_CHARACTERS.sub("", text)
     if single_line:
         text = " ".join(text.split())
     return text

@@ -12,9 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.matching import counts, terms
-from matcher.matching.tfidf import ProjectMatcher, StoredDocument
+from matcher.matching.space import StoredDocument
+from matcher.matching.tfidf import ProjectMatcher
 from tests.test_matching import ARTICLES
 from tests.test_terms_cache import assert_same_matrix
+
+fit_kept = counts.fit_transform_kept
 
 FILE = "counts.npz"
 
@@ -57,21 +60,21 @@ def test_a_fit_with_kept_counts_equals_a_fit_counting_everything(tmp_path_factor
     nights = [rng.sample(pool, rng.randint(1, len(pool))) for _ in range(3)]
     for night in nights:
         articles = [record(i) for i in night]
-        matcher = ProjectMatcher(counts_path=path, **params)
-        assert_same_fit(matcher, matcher.fit_transform(articles), articles, **params)
+        matcher = ProjectMatcher(keep_counts=True, **params)
+        assert_same_fit(matcher, fit_kept(matcher, articles, path), articles, **params)
 
 
 def test_the_next_fit_counts_only_new_or_changed_articles(tmp_path, counted):
     path = tmp_path / "cache" / FILE
     first = [record(i) for i in range(20)]
-    ProjectMatcher(counts_path=path).fit(first)
+    fit_kept(ProjectMatcher(keep_counts=True), first, path)
     assert sorted(counted) == list(range(20)) and path.exists()
     counted.clear()
     # 5 leave the window, 5 come, 1 changed its text (so its stored terms).
     second = [record(i) for i in range(5, 20) if i != 7] + [record(7, text_suffix=" Roasters agree.")] \
         + [record(i) for i in range(20, 25)]
-    matcher = ProjectMatcher(counts_path=path)
-    matrix = matcher.fit_transform(second)
+    matcher = ProjectMatcher(keep_counts=True)
+    matrix = fit_kept(matcher, second, path)
     assert sorted(counted) == [7, 20, 21, 22, 23, 24]
     counted.clear()
     assert_same_fit(matcher, matrix, second)
@@ -79,14 +82,14 @@ def test_the_next_fit_counts_only_new_or_changed_articles(tmp_path, counted):
 
 def test_the_kept_vocabulary_is_only_the_last_fits(tmp_path, counted):
     path = tmp_path / FILE
-    ProjectMatcher(counts_path=path).fit([record(i) for i in range(0, 12)])
+    fit_kept(ProjectMatcher(keep_counts=True), [record(i) for i in range(0, 12)], path)
     # Other articles under other ids: nothing to reuse, and the terms only the old ones had
     # are not kept for ever (nor are they tonight's vocabulary).
     for night in (range(12, 30), range(25, 31)):
         counted.clear()
         articles = [record(i, text_suffix=" Freight rates rise.") for i in night]
-        matcher = ProjectMatcher(counts_path=path)
-        matrix = matcher.fit_transform(articles)
+        matcher = ProjectMatcher(keep_counts=True)
+        matrix = fit_kept(matcher, articles, path)
         assert_same_fit(matcher, matrix, articles)
         assert set(counts.load(path, 2).vocabulary) == {
             term for a in articles for term in terms.document_terms(a.terms, 2)}
@@ -95,11 +98,11 @@ def test_the_kept_vocabulary_is_only_the_last_fits(tmp_path, counted):
 
 def test_another_title_weight_counts_everything_again(tmp_path, counted):
     path = tmp_path / FILE
-    ProjectMatcher(counts_path=path).fit([record(i) for i in range(10)])
+    fit_kept(ProjectMatcher(keep_counts=True), [record(i) for i in range(10)], path)
     counted.clear()
     articles = [record(i, weight=3) for i in range(10)]
-    matcher = ProjectMatcher(counts_path=path, title_weight=3)
-    matrix = matcher.fit_transform(articles)
+    matcher = ProjectMatcher(keep_counts=True, title_weight=3)
+    matrix = fit_kept(matcher, articles, path)
     assert sorted(counted) == list(range(10))
     assert_same_fit(matcher, matrix, articles, title_weight=3)
 
@@ -108,11 +111,11 @@ def test_another_title_weight_counts_everything_again(tmp_path, counted):
 def test_a_damaged_file_is_a_miss_and_is_written_anew(tmp_path, counted, damage):
     path = tmp_path / FILE
     articles = [record(i) for i in range(12)]
-    ProjectMatcher(counts_path=path).fit(articles)
+    fit_kept(ProjectMatcher(keep_counts=True), articles, path)
     path.write_bytes(path.read_bytes()[:200] if damage == "truncate" else damage)
     counted.clear()
-    matcher = ProjectMatcher(counts_path=path)
-    matrix = matcher.fit_transform(articles)
+    matcher = ProjectMatcher(keep_counts=True)
+    matrix = fit_kept(matcher, articles, path)
     assert sorted(counted) == list(range(12))
     assert_same_fit(matcher, matrix, articles)
     assert counts.load(path, 2) is not None  # rewritten whole
@@ -121,28 +124,28 @@ def test_a_damaged_file_is_a_miss_and_is_written_anew(tmp_path, counted, damage)
 def test_a_cache_that_cannot_be_written_is_no_error(tmp_path):
     (tmp_path / "file").write_text("in the way")
     articles = [record(i) for i in range(8)]
-    matcher = ProjectMatcher(counts_path=tmp_path / "file" / FILE)
-    assert_same_fit(matcher, matcher.fit_transform(articles), articles)
+    matcher = ProjectMatcher(keep_counts=True)
+    assert_same_fit(matcher, fit_kept(matcher, articles, tmp_path / "file" / FILE), articles)
 
 
 def test_a_killed_writer_leaves_no_temporary_file_for_long(tmp_path):
     path = tmp_path / FILE
     (tmp_path / f".counts-left-by-a-killed-run{path.suffix}").write_bytes(b"half")
-    ProjectMatcher(counts_path=path).fit([record(i) for i in range(8)])
+    fit_kept(ProjectMatcher(keep_counts=True), [record(i) for i in range(8)], path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [FILE]
 
 
 def test_records_without_ids_are_counted_and_not_kept(tmp_path):
     path = tmp_path / FILE
     articles = [record(i) for i in range(6)] + [{"title": "Coffee growers", "text": "Growers sign contracts."}]
-    matcher = ProjectMatcher(counts_path=path)
-    assert_same_fit(matcher, matcher.fit_transform(articles), articles)
+    matcher = ProjectMatcher(keep_counts=True)
+    assert_same_fit(matcher, fit_kept(matcher, articles, path), articles)
     assert counts.load(path, 2).ids.tolist() == list(range(6))
-    # A plain string is analysed by the vectorizer itself: such a fit keeps nothing.
+    # A plain string has no stored terms: such a fit keeps nothing.
     path.unlink()
     articles[-1] = "Coffee growers sign supply contracts"
-    matcher = ProjectMatcher(counts_path=path)
-    assert_same_fit(matcher, matcher.fit_transform(articles), articles)
+    matcher = ProjectMatcher(keep_counts=True)
+    assert_same_fit(matcher, fit_kept(matcher, articles, path), articles)
     assert not path.exists()
 
 

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from matcher.config import Settings
-from matcher.matching import Feedback, ProjectMatcher, is_off_topic
+from matcher.matching.feedback import is_off_topic
+from matcher.matching.feedback import Feedback
+from matcher.matching.tfidf import ProjectMatcher
 from tests.test_matching import ARTICLES, MIN_SCORE, UNRELATED_PROJECTS
 
 KUBERNETES = "Migrating our payment platform from on-premise servers to Kubernetes in the cloud."

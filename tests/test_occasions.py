@@ -20,6 +20,7 @@ from matcher.courtesy.occasions import (
     ContactDates, CustomDay, JobDay, greeting_verdict, is_expired, occasions_between,
     open_occasions, same_day_in,
 )
+from matcher.courtesy.throttle import Rule
 from matcher.db import alembic_config, make_engine
 from matcher.models import Suggestion, Touch
 
@@ -115,18 +116,18 @@ def test_greeting_verdict_gives_its_reason():
     today = D(2026, 12, 22)
     assert greeting_verdict(xmas, today, S)
     v = greeting_verdict(xmas, today, S, do_not_contact=True)
-    assert (v.ok, v.rule, v.reason) == (False, 1, "marked do-not-contact")
+    assert (v.ok, v.rule, v.reason) == (False, Rule.DO_NOT_CONTACT, "marked do-not-contact")
     v = greeting_verdict(xmas, today, S, snoozed_until=D(2026, 12, 24))
-    assert (v.rule, v.passes_on) == (1, D(2026, 12, 24))
+    assert (v.rule, v.passes_on) == (Rule.DO_NOT_CONTACT, D(2026, 12, 24))
     v = greeting_verdict(xmas, today, S, snoozed_until=D(2027, 1, 10))
     assert v.passes_on is None  # the snooze outlasts the occasion
-    assert greeting_verdict(xmas, today, S, already_proposed=True).rule == 4
+    assert greeting_verdict(xmas, today, S, already_proposed=True).rule == Rule.ALREADY_SENT
     new_year = open_occasions(it, D(2026, 12, 31), S)[0]
     v = greeting_verdict(new_year, D(2026, 12, 31), S, last_holiday_greeting=D(2026, 12, 22))
-    assert (v.ok, v.rule) == (False, 2) and "covers the season" in v.reason
+    assert (v.ok, v.rule) == (False, Rule.CADENCE) and "covers the season" in v.reason
     assert greeting_verdict(new_year, D(2026, 12, 31), S, last_holiday_greeting=D(2026, 11, 25))
     v = greeting_verdict(xmas, D(2026, 12, 20), S)
-    assert (v.rule, v.passes_on) == (2, D(2026, 12, 22))
+    assert (v.rule, v.passes_on) == (Rule.CADENCE, D(2026, 12, 22))
 
 
 # --- replayed nights ------------------------------------------------------------------

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from matcher.config import Settings
+from matcher.courtesy.throttle import Rule
 from matcher.home import open_home
 from matcher.matching import semantic
 from matcher.models import Article, Contact, Project
@@ -84,7 +85,7 @@ def test_a_shared_word_without_shared_meaning_is_held_back(ranking):
     scored = ranking.scores([bakery], TODAY).row(0)
     assert not ranking.passing(scored).any()
     candidate, verdict = best_candidate(ranking, bakery, scored, [], TODAY, ranking.settings)
-    assert candidate is None and verdict.rule == 5
+    assert candidate is None and verdict.rule == Rule.FRESH_AND_RELEVANT
 
 
 def test_an_article_is_embedded_once(tmp_path, monkeypatch):

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from matcher.config import Settings
 from matcher.db import alembic_config, make_engine
 from matcher.matching import analysis, terms
-from matcher.matching.tfidf import ProjectMatcher, StoredDocument, _Vectorizer, analyze_document
+from matcher.matching import space
+from matcher.matching.space import StoredDocument
+from matcher.matching.tfidf import ProjectMatcher
 from matcher.models import Article, Contact, Project, Suggestion, Touch
 from matcher.suggest import Ranking, suggest
 from matcher.touches import contact_state, contact_states
@@ -158,22 +160,25 @@ def test_fit_transform_rows_equal_transform_rows():
         assert_same_matrix(fitted[i], matcher.transform_articles([records(with_terms=False)[i]]))
 
 
-def test_fast_count_equals_scikit_learns():
+def test_the_term_space_equals_scikit_learns_tfidf():
     stored = ProjectMatcher()._article_documents(records(with_terms=True)) * 3
     assert all(isinstance(d, StoredDocument) for d in stored)
     for documents, options in [
         (stored, {"min_df": 2, "max_df": 0.5}), (stored, {"min_df": 1, "max_df": 1.0}),
         ([d.terms() for d in stored], {"min_df": 1, "max_df": 3}),
+        ([d.terms() for d in stored], {"min_df": 0.1, "max_df": 0.9}),
     ]:
-        stock = TfidfVectorizer(analyzer=analyze_document, sublinear_tf=True, dtype=np.float32, **options)
-        fast = _Vectorizer(analyzer=analyze_document, sublinear_tf=True, dtype=np.float32, **options)
-        a, b = stock.fit_transform(documents), fast.fit_transform(documents)
-        assert type(a) is type(b)
-        assert fast.vocabulary_ == stock.vocabulary_
-        assert np.array_equal(fast.idf_, stock.idf_)
-        assert_same_matrix(a, b)
+        for sublinear_tf in (True, False):
+            stock = TfidfVectorizer(analyzer=space.document_terms, sublinear_tf=sublinear_tf, dtype=np.float32,
+                                    **options)
+            expected = stock.fit_transform(documents)
+            fitted, matrix = space.fit(space.count(documents), sublinear_tf=sublinear_tf, **options)
+            assert fitted.vocabulary == stock.vocabulary_
+            assert np.array_equal(fitted.idf, stock.idf_)
+            assert_same_matrix(matrix, expected)
+            assert_same_matrix(fitted.transform(documents[:7]), stock.transform(documents[:7]))
     with pytest.raises(ValueError):
-        _Vectorizer(analyzer=analyze_document).fit([[], []])
+        space.fit(space.count([[], []]))
 
 
 def test_estimator_keeps_accepting_strings_and_dicts_without_terms():
@@ -351,7 +356,7 @@ def test_letter_counts_equal_the_regular_expressions(text):
 
 
 def test_near_duplicates_of_many_rows_equal_one_row_at_a_time():
-    from matcher.matching import is_near_duplicate
+    from matcher.matching.duplicates import is_near_duplicate
     from matcher.matching.duplicates import _rows, near_duplicates
 
     matrix = ProjectMatcher().fit_transform(ARTICLES)
@@ -366,8 +371,9 @@ def test_near_duplicates_of_many_rows_equal_one_row_at_a_time():
 
 
 def test_feedback_for_many_profiles_equals_one_at_a_time():
-    from matcher.matching import Feedback
-    from matcher.matching.tfidf import _normalize, _top_terms
+    from matcher.matching.feedback import Feedback
+    from matcher.matching.space import normalize_rows as _normalize
+    from matcher.matching.space import top_terms as _top_terms
 
     matcher = ProjectMatcher()
     matrix = matcher.fit_transform(ARTICLES)

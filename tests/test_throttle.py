@@ -1,6 +1,7 @@
 """The courtesy throttle's pure rules, each with the reason and the day it would pass."""
 
 import datetime as dt
+import json
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 from matcher.config import ThrottleSettings
 from matcher.courtesy.throttle import (
     ContactState,
+    Rule,
     article_verdict,
     cadence,
     contact_verdict,
@@ -19,15 +21,25 @@ T = ThrottleSettings()
 TODAY = dt.date(2026, 11, 25)
 
 
+def test_rules_keep_the_numbers_of_the_product():
+    """Scripts read the number (`why --json`, `run --json`'s held): it is PRODUCT.md's."""
+    assert {r.name: int(r) for r in Rule} == {
+        "DO_NOT_CONTACT": 1, "CADENCE": 2, "ONE_IN_FLIGHT": 3, "ALREADY_SENT": 4,
+        "FRESH_AND_RELEVANT": 5, "NO_REPLY_BACKOFF": 6, "DAILY_CAP": 7,
+    }
+    assert json.dumps({"rule": Rule.DAILY_CAP}) == '{"rule": 7}'
+    assert Rule.ONE_IN_FLIGHT.label == "one thing in flight"
+
+
 def test_a_new_contact_is_courteous():
     assert contact_verdict(ContactState(), TODAY, T).ok
 
 
 def test_rule_1_do_not_contact_and_snooze():
     v = contact_verdict(ContactState(do_not_contact=True), TODAY, T)
-    assert (v.ok, v.rule) == (False, 1)
+    assert (v.ok, v.rule) == (False, Rule.DO_NOT_CONTACT)
     v = contact_verdict(ContactState(snoozed_until=TODAY + dt.timedelta(days=3)), TODAY, T)
-    assert (v.ok, v.rule, v.passes_on) == (False, 1, TODAY + dt.timedelta(days=3))
+    assert (v.ok, v.rule, v.passes_on) == (False, Rule.DO_NOT_CONTACT, TODAY + dt.timedelta(days=3))
     assert contact_verdict(ContactState(snoozed_until=TODAY), TODAY, T).ok
 
 
@@ -35,7 +47,7 @@ def test_rule_2_cadence_by_kind_and_override():
     last = TODAY - dt.timedelta(days=25)
     assert contact_verdict(ContactState(kind="colleague", last_touch=last), TODAY, T).ok  # 21 days
     v = contact_verdict(ContactState(kind="recruiter", last_touch=last), TODAY, T)
-    assert (v.rule, v.passes_on) == (2, last + dt.timedelta(days=30))
+    assert (v.rule, v.passes_on) == (Rule.CADENCE, last + dt.timedelta(days=30))
     v = contact_verdict(ContactState(kind="headhunter", last_touch=last), TODAY, T)
     assert v.passes_on == last + dt.timedelta(days=45)
     v = contact_verdict(ContactState(kind="colleague", cadence_days=60, last_touch=last), TODAY, T)
@@ -45,33 +57,36 @@ def test_rule_2_cadence_by_kind_and_override():
 
 def test_rule_3_one_thing_in_flight():
     v = contact_verdict(ContactState(pending=1), TODAY, T)
-    assert (v.ok, v.rule) == (False, 3)
+    assert (v.ok, v.rule) == (False, Rule.ONE_IN_FLIGHT)
 
 
 def test_rule_6_no_reply_backoff_doubles_cadence():
     last = TODAY - dt.timedelta(days=40)
     assert contact_verdict(ContactState(kind="recruiter", last_touch=last, unreplied=2), TODAY, T).ok
     v = contact_verdict(ContactState(kind="recruiter", last_touch=last, unreplied=3), TODAY, T)
-    assert (v.rule, v.passes_on) == (6, last + dt.timedelta(days=60))
+    assert (v.rule, v.passes_on) == (Rule.NO_REPLY_BACKOFF, last + dt.timedelta(days=60))
     assert cadence(ContactState(kind="recruiter", unreplied=3), T) == (60, True)
 
 
 def test_rules_4_and_5_on_articles():
     fresh = TODAY - dt.timedelta(days=2)
     assert article_verdict(published=fresh, score=0.5, today=TODAY, settings=T).ok
-    assert article_verdict(published=fresh, score=0.5, today=TODAY, settings=T, already_suggested=True).rule == 4
-    assert article_verdict(published=fresh, score=0.5, today=TODAY, settings=T, near_duplicate_of="x").rule == 4
+    sent = article_verdict(published=fresh, score=0.5, today=TODAY, settings=T, already_suggested=True)
+    assert sent.rule == Rule.ALREADY_SENT
+    same_story = article_verdict(published=fresh, score=0.5, today=TODAY, settings=T, near_duplicate_of="x")
+    assert same_story.rule == Rule.ALREADY_SENT
     stale = article_verdict(published=TODAY - dt.timedelta(days=15), score=0.9, today=TODAY, settings=T)
-    assert (stale.rule, "15 days" in stale.reason) == (5, True)
+    assert (stale.rule, "15 days" in stale.reason) == (Rule.FRESH_AND_RELEVANT, True)
     weak = article_verdict(published=fresh, score=T.min_score / 2, today=TODAY, settings=T)
-    assert weak.rule == 5 and "threshold" in weak.reason
-    assert article_verdict(published=TODAY + dt.timedelta(days=1), score=0.9, today=TODAY, settings=T).rule == 5
+    assert weak.rule == Rule.FRESH_AND_RELEVANT and "threshold" in weak.reason
+    undated = article_verdict(published=TODAY + dt.timedelta(days=1), score=0.9, today=TODAY, settings=T)
+    assert undated.rule == Rule.FRESH_AND_RELEVANT
 
 
 def test_rule_7_daily_and_weekly_caps():
     assert daily_room(4, 0, T, TODAY).ok
     v = daily_room(5, 0, T, TODAY)
-    assert (v.rule, v.passes_on) == (7, TODAY + dt.timedelta(days=1))
+    assert (v.rule, v.passes_on) == (Rule.DAILY_CAP, TODAY + dt.timedelta(days=1))
     weekly = ThrottleSettings(weekly_send_cap=3)
     assert daily_room(0, 2, weekly, TODAY).ok and not daily_room(0, 3, weekly, TODAY).ok
     assert daily_room(0, 100, T, TODAY).ok  # the weekly cap is off by default
@@ -107,12 +122,14 @@ def test_property_a_verdict_always_explains_itself(state, today):
         if state.last_touch:
             assert (today - state.last_touch).days >= cadence(state, T)[0]
     else:
-        assert v.rule in (1, 2, 3, 6) and v.reason
+        assert v.rule in (Rule.DO_NOT_CONTACT, Rule.CADENCE, Rule.ONE_IN_FLIGHT, Rule.NO_REPLY_BACKOFF)
+        assert v.reason
         if v.passes_on is not None:
             assert v.passes_on > today
             # the day it says it passes, that rule no longer holds
             later = contact_verdict(state, v.passes_on, T)
-            assert later.ok or later.rule != v.rule or v.rule == 1 and later.passes_on != v.passes_on
+            assert (later.ok or later.rule != v.rule
+                    or v.rule == Rule.DO_NOT_CONTACT and later.passes_on != v.passes_on)
 
 
 @given(states, st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)), st.integers(0, 200))

@@ -38,8 +38,7 @@ import re
 from pathlib import Path
 
 from matcher.contacts import fields as F
-from matcher.contacts.importer import Fields, _records
-from matcher.contacts.records import ContactRecord
+from matcher.contacts.records import ContactRecord, Fields, records_from_fields
 from matcher.errors import InputFileError
 
 # --- detection --------------------------------------------------------------------------
@@ -137,7 +136,7 @@ def parse_linkedin(text: str, path: str | Path = "<linkedin>") -> list[ContactRe
             path, "not a LinkedIn Connections.csv: no header row with First Name and Last Name",
             line=1,
         )
-    return _records(contacts, path)
+    return records_from_fields(contacts, path)
 
 
 # --- Google Contacts --------------------------------------------------------------------
@@ -162,7 +161,7 @@ def parse_google(text: str, path: str | Path = "<google>") -> list[ContactRecord
         fields = _google_fields(_cells(header, row, path, line), line)
         if fields is not None:
             contacts.append((fields, line))
-    return _records(contacts, path)
+    return records_from_fields(contacts, path)
 
 
 def _google_fields(v: dict[str, str], line: int) -> Fields | None:
@@ -225,7 +224,7 @@ def parse_vcard(text: str, path: str | Path = "<vcard>") -> list[ContactRecord]:
     contacts: list[tuple[Fields, int]] = []
     for begin, card_text, lines in _cards(text, path):
         contacts.append((_vcard_fields(card_text, lines, begin, path), begin))
-    return _records(contacts, path)
+    return records_from_fields(contacts, path)
 
 
 def _cards(text: str, path):

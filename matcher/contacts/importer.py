@@ -38,23 +38,19 @@ from __future__ import annotations
 
 import csv
 import io
-import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from matcher.contacts import fields as F
-from matcher.contacts.records import ContactRecord, ProjectRecord
+from matcher.contacts import formats
+from matcher.contacts.records import (
+    CONTACT_KEYS, PROJECT_KEYS, ContactRecord, Fields, InvalidField, record_from_fields,
+    records_from_fields, unknown_key,
+)
 from matcher.errors import InputFileError
 
-CONTACT_KEYS = (
-    "name", "email", "kind", "company", "role", "country", "language", "channel", "notes",
-    "cadence_days", "do_not_contact", "birthday", "projects",
-    "profile_url", "anniversary", "labels", "connected_on",
-)
-PROJECT_KEYS = ("text", "since", "until")
 CSV_PROJECT_COLUMNS = ("project", "project_since", "project_until")
 CSV_COLUMNS = CONTACT_KEYS + CSV_PROJECT_COLUMNS
 PROJECT_SEPARATOR = " | "
@@ -64,29 +60,12 @@ FORMAT_NAMES = ("yaml", "csv", "linkedin", "google", "vcard")
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
-class _Invalid(Exception):
-    """A problem found while walking one contact, with the line it belongs to."""
-
-    def __init__(self, message: str, line: int | None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
-# A contact on its way to a record: (key, value, line) triples. Scalar values are text,
-# None or already-typed values; the value of "projects" is a list of (item, line) where
-# an item is text or a list of (key, value, line) triples.
-Fields = list[tuple[str, Any, int | None]]
-
-
 def read_contacts(path: str | Path, fmt: str | None = None) -> list[ContactRecord]:
     """Every contact in the file, or InputFileError naming the file and line of the first problem.
 
     fmt is one of FORMAT_NAMES (yaml, csv, linkedin, google, vcard); without it the format
     comes from the content (see detect_format), and a .yaml/.yml file is YAML.
     """
-    from matcher.contacts import formats
-
     path = Path(path)
     fmt = (fmt or "").lower()
     if fmt == "yml":
@@ -115,8 +94,6 @@ def read_contacts(path: str | Path, fmt: str | None = None) -> list[ContactRecor
 
 def detect_format(text: str) -> str | None:
     """vcard, linkedin or google when the content says so; None when it does not."""
-    from matcher.contacts import formats
-
     return formats.detect(text)
 
 
@@ -170,9 +147,9 @@ def parse_yaml(text: str, path: str | Path = "<yaml>") -> list[ContactRecord]:
     for node in root.value:
         try:
             contacts.append((_yaml_contact(node), _line(node)))
-        except _Invalid as exc:
+        except InvalidField as exc:
             raise InputFileError(path, exc.message, line=exc.line) from None
-    return _records(contacts, path)
+    return records_from_fields(contacts, path)
 
 
 def _line(node) -> int:
@@ -182,7 +159,7 @@ def _line(node) -> int:
 def _yaml_scalar(node, what: str):
     """The text of a scalar as written (so `country: NO` stays 'NO'), None for null."""
     if not isinstance(node, yaml.ScalarNode):
-        raise _Invalid(f"{what} should be a single value, not a list or mapping", _line(node))
+        raise InvalidField(f"{what} should be a single value, not a list or mapping", _line(node))
     if node.tag == _NULL_TAG:
         return None
     return node.value
@@ -190,16 +167,16 @@ def _yaml_scalar(node, what: str):
 
 def _yaml_mapping(node, what: str, keys: tuple[str, ...]) -> Fields:
     if not isinstance(node, yaml.MappingNode):
-        raise _Invalid(f"each {what} should be a mapping of key: value", _line(node))
+        raise InvalidField(f"each {what} should be a mapping of key: value", _line(node))
     fields: Fields = []
     seen: dict[str, int] = {}
     for key_node, value_node in node.value:
         key = _yaml_scalar(key_node, f"a {what} key")
         key = key.strip() if isinstance(key, str) else key
         if key not in keys:
-            raise _Invalid(_unknown(key, keys, what), _line(key_node))
+            raise InvalidField(unknown_key(key, keys, what), _line(key_node))
         if key in seen:
-            raise _Invalid(f"{key!r} given twice (also at line {seen[key]})", _line(key_node))
+            raise InvalidField(f"{key!r} given twice (also at line {seen[key]})", _line(key_node))
         seen[key] = _line(key_node)
         if key == "projects":
             value = _yaml_projects(value_node)
@@ -219,7 +196,7 @@ def _yaml_projects(node) -> list:
             return []
         return [(node.value, _line(node))]  # a single project written as text
     if not isinstance(node, yaml.SequenceNode):
-        raise _Invalid("projects should be a list", _line(node))
+        raise InvalidField("projects should be a list", _line(node))
     items = []
     for item in node.value:
         if isinstance(item, yaml.ScalarNode):
@@ -227,12 +204,6 @@ def _yaml_projects(node) -> list:
         else:
             items.append((_yaml_mapping(item, "project", PROJECT_KEYS), _line(item)))
     return items
-
-
-def _unknown(key, keys: tuple[str, ...], what: str) -> str:
-    close = difflib.get_close_matches(str(key), keys, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown {what} key {key!r}{hint}; known: {', '.join(keys)}"
 
 
 # --- CSV --------------------------------------------------------------------------------
@@ -268,11 +239,11 @@ def parse_csv(text: str, path: str | Path = "<csv>") -> list[ContactRecord]:
                     raise InputFileError(path, "a cell under a column with no header", line=line)
             try:
                 contacts.append((row_fields(values, line), line))
-            except _Invalid as exc:
+            except InvalidField as exc:
                 raise InputFileError(path, exc.message, line=exc.line) from None
     except csv.Error as exc:
         raise InputFileError(path, f"invalid CSV: {exc}", line=reader.line_num or None) from None
-    return _records(contacts, path)
+    return records_from_fields(contacts, path)
 
 
 def _csv_header(row: list[str], path, line: int) -> list[str]:
@@ -282,7 +253,7 @@ def _csv_header(row: list[str], path, line: int) -> list[str]:
         if not column:
             continue
         if column not in CSV_COLUMNS:
-            raise InputFileError(path, _unknown(column, CSV_COLUMNS, "column"), line=line)
+            raise InputFileError(path, unknown_key(column, CSV_COLUMNS, "column"), line=line)
         if column in seen:
             raise InputFileError(path, f"column {column!r} appears twice", line=line)
         seen.add(column)
@@ -297,12 +268,12 @@ def row_fields(values: Mapping[str, Any], line: int | None = None) -> Fields:
     projects = []
     for key, value in values.items():
         if key not in CSV_COLUMNS:
-            raise _Invalid(_unknown(key, CSV_COLUMNS, "column"), line)
+            raise InvalidField(unknown_key(key, CSV_COLUMNS, "column"), line)
         if key == "projects":
             if value is None:
                 continue
             if not isinstance(value, str):
-                raise _Invalid("projects should be text, separated by ' | '", line)
+                raise InvalidField("projects should be text, separated by ' | '", line)
             projects += [(part, line) for part in value.split("|") if part.strip()]
         elif key not in CSV_PROJECT_COLUMNS:
             fields.append((key, value, line))
@@ -320,8 +291,8 @@ def parse_row(values: Mapping[str, Any], path: str | Path = "<row>",
               line: int | None = None) -> ContactRecord:
     """One flat row (CSV columns → values) as a ContactRecord, or InputFileError."""
     try:
-        return _record(row_fields(values, line), line)
-    except _Invalid as exc:
+        return record_from_fields(row_fields(values, line), line)
+    except InvalidField as exc:
         raise InputFileError(path, exc.message, line=exc.line) from None
 
 
@@ -329,87 +300,3 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-# --- fields → records -------------------------------------------------------------------
-
-FIELD_PARSERS = {  # one checker per contact field, shared with contacts edit
-    "email": F.parse_email,
-    "kind": F.parse_kind,
-    "company": lambda v: F.parse_text(v, "company"),
-    "role": lambda v: F.parse_text(v, "role"),
-    "country": F.parse_country,
-    "language": F.parse_language,
-    "channel": lambda v: F.parse_text(v, "channel"),
-    "notes": lambda v: F.parse_text(v, "notes"),
-    "cadence_days": F.parse_cadence,
-    "do_not_contact": lambda v: F.parse_bool(v, "do_not_contact"),
-    "birthday": lambda v: F.parse_occasion_date(v, "birthday"),
-    "profile_url": F.parse_url,
-    "anniversary": lambda v: F.parse_occasion_date(v, "anniversary"),
-    "labels": F.parse_labels,
-    "connected_on": lambda v: (F.parse_date(v, "connected_on") if not isinstance(v, str)
-                               else F.parse_day_month_year(v, "connected_on")),
-}
-
-
-def _record(fields: Fields, line: int | None) -> ContactRecord:
-    values: dict[str, Any] = {}
-    name = None
-    projects: list[ProjectRecord] = []
-    for key, value, value_line in fields:
-        try:
-            if key == "name":
-                name = F.parse_name(value)
-            elif key == "projects":
-                projects = [_project(item, item_line) for item, item_line in value]
-            elif key in FIELD_PARSERS:
-                values[key] = FIELD_PARSERS[key](value)
-            else:
-                raise ValueError(_unknown(key, CONTACT_KEYS, "contact"))
-        except ValueError as exc:
-            raise _Invalid(str(exc), value_line) from None
-    if name is None:
-        raise _Invalid("a contact needs a name", line)
-    return ContactRecord(name=name, projects=projects, **values)
-
-
-def _project(item, line: int | None) -> ProjectRecord:
-    if not isinstance(item, list):  # written as plain text
-        item = [("text", item, line)]
-    values: dict[str, Any] = {}
-    for key, value, value_line in item:
-        try:
-            if key == "text":
-                values["text"] = " ".join(F.parse_text(value, "project text").split())
-            elif key in ("since", "until"):
-                values[key] = F.parse_date(value, f"project {key}")
-            else:
-                raise ValueError(_unknown(key, PROJECT_KEYS, "project"))
-        except ValueError as exc:
-            raise _Invalid(str(exc), value_line) from None
-    if not values.get("text"):
-        raise _Invalid("a project needs a text", line)
-    project = ProjectRecord(**values)
-    if project.since and project.until and project.since > project.until:
-        raise _Invalid(
-            f"project since {project.since} is after until {project.until}", line
-        )
-    return project
-
-
-def _records(contacts: list[tuple[Fields, int]], path) -> list[ContactRecord]:
-    records = []
-    seen: dict[str, int] = {}
-    for fields, line in contacts:
-        try:
-            record = _record(fields, line)
-        except _Invalid as exc:
-            raise InputFileError(path, exc.message, line=exc.line) from None
-        key = ((record.email or "").casefold() or F.normalise_url(record.profile_url)
-               or F.normalise_text(record.name))
-        if key in seen:
-            raise InputFileError(
-                path, f"{record.name} appears twice (also at line {seen[key]})", line=line
-            )
-        seen[key] = line
-        records.append(record)
-    return records

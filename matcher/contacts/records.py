@@ -1,9 +1,16 @@
-"""Plain records a contacts file is read into, before anything touches the database."""
+"""Plain records a contacts file is read into, before anything touches the database,
+and the checks that make them: every format (YAML and CSV in `importer`, LinkedIn, Google
+and vCard in `formats`) walks its file into `Fields` and gets its records here."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+from matcher.contacts import fields as F
+from matcher.errors import InputFileError
 
 
 @dataclass
@@ -42,3 +49,121 @@ class ContactRecord:
 TEXT_FIELDS = ("kind", "company", "role", "country", "language", "channel", "notes")
 # Fields the richer imports bring (LinkedIn, Google, vCard); also accepted in YAML/CSV.
 EXTRA_FIELDS = ("profile_url", "anniversary", "labels", "connected_on")
+
+
+# --- fields → records: the checks every format shares -----------------------------------
+
+CONTACT_KEYS = (
+    "name", "email", "kind", "company", "role", "country", "language", "channel", "notes",
+    "cadence_days", "do_not_contact", "birthday", "projects",
+    "profile_url", "anniversary", "labels", "connected_on",
+)
+PROJECT_KEYS = ("text", "since", "until")
+
+
+# A contact on its way to a record: (key, value, line) triples. Scalar values are text,
+# None or already-typed values; the value of "projects" is a list of (item, line) where
+# an item is text or a list of (key, value, line) triples.
+Fields = list[tuple[str, Any, int | None]]
+
+
+class InvalidField(Exception):
+    """A problem found while walking one contact, with the line it belongs to."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def unknown_key(key, keys: tuple[str, ...], what: str) -> str:
+    """The refusal of an unknown key, with the closest known one as a hint."""
+    close = difflib.get_close_matches(str(key), keys, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {what} key {key!r}{hint}; known: {', '.join(keys)}"
+
+
+FIELD_PARSERS = {  # one checker per contact field, shared with contacts edit
+    "email": F.parse_email,
+    "kind": F.parse_kind,
+    "company": lambda v: F.parse_text(v, "company"),
+    "role": lambda v: F.parse_text(v, "role"),
+    "country": F.parse_country,
+    "language": F.parse_language,
+    "channel": lambda v: F.parse_text(v, "channel"),
+    "notes": lambda v: F.parse_text(v, "notes"),
+    "cadence_days": F.parse_cadence,
+    "do_not_contact": lambda v: F.parse_bool(v, "do_not_contact"),
+    "birthday": lambda v: F.parse_occasion_date(v, "birthday"),
+    "profile_url": F.parse_url,
+    "anniversary": lambda v: F.parse_occasion_date(v, "anniversary"),
+    "labels": F.parse_labels,
+    "connected_on": lambda v: (F.parse_date(v, "connected_on") if not isinstance(v, str)
+                               else F.parse_day_month_year(v, "connected_on")),
+}
+
+
+def record_from_fields(fields: Fields, line: int | None) -> ContactRecord:
+    """One contact's fields checked into a record, or InvalidField naming the line."""
+    values: dict[str, Any] = {}
+    name = None
+    projects: list[ProjectRecord] = []
+    for key, value, value_line in fields:
+        try:
+            if key == "name":
+                name = F.parse_name(value)
+            elif key == "projects":
+                projects = [_project(item, item_line) for item, item_line in value]
+            elif key in FIELD_PARSERS:
+                values[key] = FIELD_PARSERS[key](value)
+            else:
+                raise ValueError(unknown_key(key, CONTACT_KEYS, "contact"))
+        except ValueError as exc:
+            raise InvalidField(str(exc), value_line) from None
+    if name is None:
+        raise InvalidField("a contact needs a name", line)
+    return ContactRecord(name=name, projects=projects, **values)
+
+
+def _project(item, line: int | None) -> ProjectRecord:
+    if not isinstance(item, list):  # written as plain text
+        item = [("text", item, line)]
+    values: dict[str, Any] = {}
+    for key, value, value_line in item:
+        try:
+            if key == "text":
+                values["text"] = " ".join(F.parse_text(value, "project text").split())
+            elif key in ("since", "until"):
+                values[key] = F.parse_date(value, f"project {key}")
+            else:
+                raise ValueError(unknown_key(key, PROJECT_KEYS, "project"))
+        except ValueError as exc:
+            raise InvalidField(str(exc), value_line) from None
+    if not values.get("text"):
+        raise InvalidField("a project needs a text", line)
+    project = ProjectRecord(**values)
+    if project.since and project.until and project.since > project.until:
+        raise InvalidField(
+            f"project since {project.since} is after until {project.until}", line
+        )
+    return project
+
+
+def records_from_fields(contacts: list[tuple[Fields, int]], path) -> list[ContactRecord]:
+    """Every contact of a file checked into records, each person once, or InputFileError."""
+    records = []
+    seen: dict[str, int] = {}
+    for fields, line in contacts:
+        try:
+            record = record_from_fields(fields, line)
+        except InvalidField as exc:
+            raise InputFileError(path, exc.message, line=exc.line) from None
+        key = ((record.email or "").casefold() or F.normalise_url(record.profile_url)
+               or F.normalise_text(record.name))
+        if key in seen:
+            raise InputFileError(
+                path, f"{record.name} appears twice (also at line {seen[key]})", line=line
+            )
+        seen[key] = line
+        records.append(record)
+    return records

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from matcher.contacts import fields as F
-from matcher.contacts.importer import FIELD_PARSERS
+from matcher.contacts.records import FIELD_PARSERS
 from matcher.contacts.records import EXTRA_FIELDS, TEXT_FIELDS, ContactRecord, ProjectRecord
 from matcher.errors import MatcherError, NotFound
 from matcher.models import Contact, JobChange, Project

@@ -19,7 +19,7 @@ import holidays
 
 from matcher.config import OccasionSettings
 from matcher.contacts.fields import NO_YEAR, has_year
-from matcher.courtesy.throttle import PASS, Verdict
+from matcher.courtesy.throttle import PASS, Rule, Verdict
 
 # Occasion kinds, and the draft template each one uses.
 MESSAGE = {
@@ -259,19 +259,19 @@ def greeting_verdict(
     """May we propose a greeting for `occasion` today? Greetings keep their own window,
     not the cadence; do-not-contact and snooze always hold."""
     if do_not_contact:
-        return Verdict(False, 1, "marked do-not-contact")
+        return Verdict(False, Rule.DO_NOT_CONTACT, "marked do-not-contact")
     if snoozed_until and today < snoozed_until:
         passes = snoozed_until if snoozed_until <= occasion.closes else None
-        return Verdict(False, 1, f"snoozed until {snoozed_until}", passes)
+        return Verdict(False, Rule.DO_NOT_CONTACT, f"snoozed until {snoozed_until}", passes)
     if not occasion.opens <= today <= occasion.closes:
-        return Verdict(False, 2, f"the greeting window is {occasion.opens} to {occasion.closes}",
+        return Verdict(False, Rule.CADENCE, f"the greeting window is {occasion.opens} to {occasion.closes}",
                        occasion.opens if today < occasion.opens else None)
     if already_proposed:
-        return Verdict(False, 4, f"already proposed: {occasion.title}")
+        return Verdict(False, Rule.ALREADY_SENT, f"already proposed: {occasion.title}")
     if occasion.kind == "holiday" and last_holiday_greeting is not None:
         gap = (today - last_holiday_greeting).days
         if 0 <= gap < settings.greeting_gap_days:
-            return Verdict(False, 2, f"a holiday greeting was proposed on {last_holiday_greeting}: "
+            return Verdict(False, Rule.CADENCE, f"a holiday greeting was proposed on {last_holiday_greeting}: "
                                      f"one greeting covers the season")
     return PASS
 

@@ -1,36 +1,46 @@
 """The courtesy throttle: pure decisions about writing to a person, each with its reason.
 
 Nothing here touches the database. The caller gathers a `ContactState` (plain facts about
-one contact on one day) and asks; every answer is a `Verdict` that says which rule held
+one contact on one day) and asks; every answer is a `Verdict` that says which `Rule` held
 the contact or the article back and from which day it would pass, so `matcher why` can
 explain it in words.
-
-The rules (PRODUCT.md):
-1. not do-not-contact, not snoozed;
-2. the last touch (any kind, either direction) is at least the cadence ago;
-3. no other pending suggestion;
-4. not sent this article, nor a near-duplicate of it;
-5. the article is fresh and its score passes the threshold;
-6. after `no_reply_limit` touches in a row with no reply, the cadence doubles until a reply;
-7. at most `daily_cap` new suggestions a day across everyone, best first (and an optional
-   weekly cap on sends).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import IntEnum
 
 from matcher.config import ThrottleSettings
 
-RULE_NAMES = {
-    1: "do-not-contact / snoozed",
-    2: "cadence",
-    3: "one thing in flight",
-    4: "already sent",
-    5: "fresh and relevant",
-    6: "no-reply backoff",
-    7: "daily cap",
+
+class Rule(IntEnum):
+    """The rules, numbered as in PRODUCT.md; the number is what `--json` prints."""
+
+    DO_NOT_CONTACT = 1      # not marked do-not-contact, not snoozed
+    CADENCE = 2             # the last touch (any kind, either direction) is the cadence ago
+    ONE_IN_FLIGHT = 3       # no other pending suggestion
+    ALREADY_SENT = 4        # not sent this article, nor a near-duplicate of it
+    FRESH_AND_RELEVANT = 5  # the article is fresh and its score passes the threshold
+    NO_REPLY_BACKOFF = 6    # after `no_reply_limit` unreplied touches the cadence doubles
+    DAILY_CAP = 7           # at most `daily_cap` new suggestions a day, best first (and
+                            # an optional weekly cap on sends)
+
+    @property
+    def label(self) -> str:
+        """The rule in a few words, for `matcher why`."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Rule.DO_NOT_CONTACT: "do-not-contact / snoozed",
+    Rule.CADENCE: "cadence",
+    Rule.ONE_IN_FLIGHT: "one thing in flight",
+    Rule.ALREADY_SENT: "already sent",
+    Rule.FRESH_AND_RELEVANT: "fresh and relevant",
+    Rule.NO_REPLY_BACKOFF: "no-reply backoff",
+    Rule.DAILY_CAP: "daily cap",
 }
 
 
@@ -50,7 +60,7 @@ class ContactState:
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
-    rule: int | None = None          # the rule that held back, None when ok
+    rule: Rule | None = None         # the rule that held back, None when ok
     reason: str = ""
     passes_on: dt.date | None = None  # the first day it would pass, when that is knowable
 
@@ -71,24 +81,25 @@ def cadence(state: ContactState, settings: ThrottleSettings) -> tuple[int, bool]
 def contact_verdict(state: ContactState, today: dt.date, settings: ThrottleSettings) -> Verdict:
     """Rules 1, 2, 3 and 6: may we propose anything at all to this person today?"""
     if state.do_not_contact:
-        return Verdict(False, 1, "marked do-not-contact")
+        return Verdict(False, Rule.DO_NOT_CONTACT, "marked do-not-contact")
     if state.snoozed_until and today < state.snoozed_until:
-        return Verdict(False, 1, f"snoozed until {state.snoozed_until}", state.snoozed_until)
+        return Verdict(False, Rule.DO_NOT_CONTACT, f"snoozed until {state.snoozed_until}",
+                       state.snoozed_until)
     if state.pending:
-        return Verdict(False, 3, "a suggestion is already waiting for your review")
+        return Verdict(False, Rule.ONE_IN_FLIGHT, "a suggestion is already waiting for your review")
     if state.last_touch is not None:
         days, backoff = cadence(state, settings)
         due = state.last_touch + dt.timedelta(days=days)
         if today < due:
             if backoff:
                 return Verdict(
-                    False, 6,
+                    False, Rule.NO_REPLY_BACKOFF,
                     f"{state.unreplied} touches in a row with no reply: cadence doubled to "
                     f"{days} days since the last touch on {state.last_touch}",
                     due,
                 )
             return Verdict(
-                False, 2, f"last touch on {state.last_touch}, cadence {days} days", due
+                False, Rule.CADENCE, f"last touch on {state.last_touch}, cadence {days} days", due
             )
     return PASS
 
@@ -106,16 +117,18 @@ def article_verdict(
 ) -> Verdict:
     """Rules 4 and 5: may this article go to this (otherwise courteous) person?"""
     if already_suggested:
-        return Verdict(False, 4, "this article was already proposed to them")
+        return Verdict(False, Rule.ALREADY_SENT, "this article was already proposed to them")
     if near_duplicate_of:
-        return Verdict(False, 4, f"the same story was already proposed: {near_duplicate_of}")
+        return Verdict(False, Rule.ALREADY_SENT, f"the same story was already proposed: {near_duplicate_of}")
     if published is None or published > today:
-        return Verdict(False, 5, "the article has no usable publication date")
+        return Verdict(False, Rule.FRESH_AND_RELEVANT, "the article has no usable publication date")
     age = (today - published).days
     if age > settings.freshness_days:
-        return Verdict(False, 5, f"published {age} days ago (fresh means {settings.freshness_days})")
+        return Verdict(False, Rule.FRESH_AND_RELEVANT,
+                       f"published {age} days ago (fresh means {settings.freshness_days})")
     if score < settings.min_score:
-        return Verdict(False, 5, f"score {score:.2f} is under the threshold {settings.min_score:.2f}")
+        return Verdict(False, Rule.FRESH_AND_RELEVANT,
+                       f"score {score:.2f} is under the threshold {settings.min_score:.2f}")
     return signals_verdict(semantic, lexical, settings)
 
 
@@ -124,11 +137,13 @@ def signals_verdict(semantic: float | None, lexical: float | None, settings: Thr
     article's language) must both say the article fits; a shared word alone is not enough,
     and neither is a vague likeness of topic. None: that signal is not available."""
     if semantic is not None and semantic < settings.min_semantic:
-        return Verdict(False, 5, f"the words match but the meaning does not: semantic {semantic:.2f} "
-                                 f"is under {settings.min_semantic:.2f}")
+        return Verdict(False, Rule.FRESH_AND_RELEVANT,
+                       f"the words match but the meaning does not: semantic {semantic:.2f} "
+                       f"is under {settings.min_semantic:.2f}")
     if lexical is not None and lexical < settings.min_lexical:
-        return Verdict(False, 5, f"the topic is close but the article's words do not match: lexical "
-                                 f"{lexical:.2f} is under {settings.min_lexical:.2f}")
+        return Verdict(False, Rule.FRESH_AND_RELEVANT,
+                       f"the topic is close but the article's words do not match: lexical "
+                       f"{lexical:.2f} is under {settings.min_lexical:.2f}")
     return PASS
 
 
@@ -138,10 +153,11 @@ def daily_room(
     """Rule 7: is there room for one more new suggestion today?"""
     tomorrow = today + dt.timedelta(days=1)
     if made_today >= settings.daily_cap:
-        return Verdict(False, 7, f"already {made_today} new suggestions today (cap {settings.daily_cap})", tomorrow)
+        return Verdict(False, Rule.DAILY_CAP,
+                       f"already {made_today} new suggestions today (cap {settings.daily_cap})", tomorrow)
     if settings.weekly_send_cap and sent_last_week >= settings.weekly_send_cap:
         return Verdict(
-            False, 7,
+            False, Rule.DAILY_CAP,
             f"already {sent_last_week} sends in the last 7 days (weekly cap {settings.weekly_send_cap})",
         )
     return PASS

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
-from matcher.textsafe import _CONTROLS, clean
+from matcher.textsafe import CONTROL_CHARACTERS, clean
 
 TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "igshid", "twclid", "ttclid",
@@ -219,7 +219,7 @@ def _markup_text(html: str) -> str | None:
 def _clean(text: str, single_line: bool = False) -> str:
     """clean(), skipping its two substitutions when there is no control character at all
     (every escape sequence it removes starts with one)."""
-    if text and _CONTROLS.search(text) is None:
+    if text and CONTROL_CHARACTERS.search(text) is None:
         return " ".join(text.split()) if single_line else text
     return clean(text, single_line=single_line)
 

@@ -1,23 +1,11 @@
 """Matching: how well an article fits what a contact is working on now.
 
-analysis (language, lemmas, bigrams) -> tfidf (ProjectMatcher, the scores and their
-reasons) -> duplicates (the same story from two feeds); feedback (what sent and
-off-topic suggestions teach the ranking).
+analysis (language, lemmas, bigrams) -> terms (an article's analysis, stored) -> space
+(counts, IDF, TF-IDF rows) -> ranker (the scores, the ranking and its reasons) ->
+tfidf (the same as a scikit-learn estimator that fits the space); semantic (sentence
+vectors); duplicates (the same story from two feeds); feedback (what sent and off-topic
+suggestions teach the ranking); index (what the night fitted, for the day's commands).
+
+Nothing is imported here: a command that only reads the nightly index must not pay for
+scikit-learn, which only `tfidf` loads.
 """
-
-from matcher.matching.analysis import analyze, detect_language
-from matcher.matching.duplicates import is_near_duplicate, near_duplicate_groups
-from matcher.matching.feedback import contact_feedback, is_off_topic
-from matcher.matching.tfidf import ContactScores, Feedback, ProjectMatcher
-
-__all__ = [
-    "ContactScores",
-    "Feedback",
-    "ProjectMatcher",
-    "contact_feedback",
-    "is_off_topic",
-    "analyze",
-    "detect_language",
-    "is_near_duplicate",
-    "near_duplicate_groups",
-]

@@ -89,3 +89,12 @@ def save(path: Path | str, counts: Counts) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+
+
+def fit_transform_kept(matcher, articles, path: Path | str):
+    """`matcher.fit_transform(articles)` (a `ProjectMatcher` with `keep_counts`), reusing the
+    counts kept at `path` and keeping the new ones there for the next fit."""
+    matrix = matcher.fit_transform(articles, kept_counts=load(path, matcher.title_weight))
+    if matcher.counts_ is not None:
+        save(path, matcher.counts_)
+    return matrix

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
+
+from matcher.matching.space import normalize_rows
 
 # Rows compared at once: bounds the dense temporary to CHUNK x n_articles floats.
 _CHUNK = 1024
@@ -18,7 +19,7 @@ def _rows(matrix) -> sp.csr_matrix:
     matrix = sp.csr_matrix(matrix) if not sp.issparse(matrix) else matrix.tocsr()
     if matrix.shape[0] == 0:
         return matrix.astype(np.float32)
-    return normalize(matrix).astype(np.float32)
+    return normalize_rows(matrix)
 
 
 def near_duplicate_groups(matrix, threshold: float) -> list[int]:

@@ -2,7 +2,7 @@
 
 A suggestion sent pulls similar articles up for that contact; one skipped as off-topic
 pushes similar articles down (Rocchio on the contact's profile, see
-`ProjectMatcher.rank_contacts`). Computed at ranking time from the suggestions table,
+`Ranker.rank_contacts`). Computed at ranking time from the suggestions table,
 so it needs no state of its own. A skip for any other reason ("not now", "already
 seen") says nothing about the topic and is ignored.
 """
@@ -10,8 +10,12 @@ seen") says nothing about the topic and is ignored.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from matcher.matching.tfidf import Feedback
+import numpy as np
+import scipy.sparse as sp
+
+from matcher.matching.space import normalize_rows, top_terms
 
 # How people write "off-topic" in a skip reason, in English and Italian.
 _OFF_TOPIC = re.compile(
@@ -19,6 +23,14 @@ _OFF_TOPIC = re.compile(
     r"non c'entra|non interessa",
     re.IGNORECASE,
 )
+
+
+@dataclass
+class Feedback:
+    """A contact's decided suggestions as article rows: sent ones pull, off-topic skips push."""
+
+    sent: sp.csr_matrix | None = None
+    off_topic: sp.csr_matrix | None = None
 
 
 def is_off_topic(reason: str | None) -> bool:
@@ -34,3 +46,29 @@ def contact_feedback(suggestions, transform) -> Feedback | None:
     if not sent and not off:
         return None
     return Feedback(transform(sent) if sent else None, transform(off) if off else None)
+
+
+def with_feedback(profiles, feedback: list[Feedback | None], sent_weight: float, off_topic_weight: float,
+                  terms: int) -> sp.csr_matrix:
+    """Rocchio, profile by profile: profile + sent_weight * centroid(sent) - off_topic_weight *
+    centroid(off-topic), each centroid cut to its `terms` heaviest terms; rows L2-normalised."""
+    if not len(feedback):
+        return profiles
+    # Row by row only where there is feedback: normalising all rows at once gives each
+    # row the same values as normalising it alone, at a fraction of the cost.
+    normalized = normalize_rows(profiles)
+    if all(fb is None for fb in feedback):
+        return normalized
+    rows = []
+    for i, fb in enumerate(feedback):
+        row = normalized[i]
+        if fb is not None:
+            for articles, weight in ((fb.sent, sent_weight), (fb.off_topic, -off_topic_weight)):
+                if articles is not None and articles.shape[0] and weight:
+                    centroid = top_terms(sp.csr_matrix(articles.mean(axis=0)), terms)
+                    row = row + weight * normalize_rows(centroid)
+            row = sp.csr_matrix(row)
+            row.data = np.maximum(row.data, 0)
+            row.eliminate_zeros()
+        rows.append(sp.csr_matrix(row, dtype=np.float32))
+    return normalize_rows(sp.vstack(rows).tocsr()) if rows else profiles

@@ -1,14 +1,14 @@
 """The nightly index: what the night fitted, kept in the home's `cache/` for the day's
 read-only commands (`top`, `why`, `agenda`), so they neither refit nor write.
 
-One file, `cache/index.pkl`: the fitted `ProjectMatcher` (vocabulary, IDF), the fresh
+One file, `cache/index.pkl`: the fitted `Ranker` (vocabulary, IDF, parameters), the fresh
 articles' TF-IDF matrix and sentence vectors with their ids in ranking order, the vectors of
 the contacts' project texts, and what it was made for (day, model, settings). It serves a
 command only when the fresh articles of the command's day are exactly those ids; otherwise
 the command ranks in memory as the night would, and the file stays as it was. Deleting it
-is always safe. A pickle, as scikit-learn persists estimators: it is the home's own file,
-written by this program, and any trouble reading it (another library version) means
-"rebuild".
+is always safe. A pickle of plain numpy and scipy objects (reading it loads no
+scikit-learn): it is the home's own file, written by this program, and any trouble reading
+it (another library version) means "rebuild".
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from matcher.matching import semantic
+from matcher.matching.ranker import Ranker
 
-FORMAT = 1
+FORMAT = 2  # 2: a plain Ranker, no longer the estimator
 
 
 def text_key(text: str) -> str:
@@ -36,7 +37,7 @@ def text_key(text: str) -> str:
 class NightIndex:
     made_for: dict                 # day, model, settings fingerprint (see `fingerprint`)
     article_ids: list[int]
-    matcher: object                # the fitted ProjectMatcher
+    matcher: Ranker                # the fitted ranker (no scikit-learn in it)
     matrix: object                 # TF-IDF rows of the articles, in `article_ids` order
     embeddings: np.ndarray | None  # float16 rows, same order
     project_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # text_key -> vector

@@ -1,0 +1,396 @@
+"""The ranking: how well each article fits what each contact is working on now.
+
+`Ranker` scores projects against articles in a fitted `TermSpace` (TF-IDF cosines, with
+pseudo-relevance expansion, the contact's feedback, and the semantic signal blended in),
+and says why in the article's own words. It needs numpy and scipy only: the day's
+read-only commands rank with the `Ranker` the nightly index keeps, without loading
+scikit-learn. `tfidf.ProjectMatcher` is the same ranker as a scikit-learn estimator, whose
+`fit` learns the space from the night's articles.
+
+Scores are cosines of L2-normalised rows, so they lie in [0, 1] and one threshold
+(`throttle.min_score`) can keep irrelevant pairs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from matcher.matching import documents
+from matcher.matching.analysis import analyze, surface_forms
+from matcher.matching.documents import article_parts, language_of
+from matcher.matching.feedback import with_feedback
+from matcher.matching.space import TermSpace, normalize_rows, top_terms
+
+# Rows of the profile matrix multiplied at once in rank_contacts: bounds the dense
+# temporary to CHUNK x n_articles floats.
+_CHUNK = 128
+
+
+class NotFitted(ValueError, AttributeError):
+    """A ranker used before it has a term space (as scikit-learn's NotFittedError)."""
+
+
+class Ranker:
+    """TF-IDF cosine between contacts' current projects and articles, in `space_`.
+
+    Parameters
+    ----------
+    space : the fitted `TermSpace` (vocabulary, IDF); `tfidf.ProjectMatcher.fit` learns it.
+    title_weight : how many times the title counts (it says what the article is about).
+    top_reasons : default number of reasons (matched terms) per pair.
+    min_shared_terms : a pair sharing fewer distinct words (lemmas, not bigrams) scores 0.
+        A short project text that meets an article on one word only ("New Orleans" and a
+        "new smartphone") can otherwise score like a real match; 1 turns the guard off.
+    expansion_docs, expansion_weight, expansion_terms : pseudo-relevance feedback for the
+        ranking (`rank_contacts`): the project vector is moved towards the centroid of its
+        `expansion_docs` best matches (Rocchio, weight `expansion_weight`, centroid cut to
+        its `expansion_terms` heaviest terms). A two-line project text misses the words
+        the news uses for the same thing; its best matches know them. 0 docs turns it off.
+    sent_weight, off_topic_weight : Rocchio feedback from the contact's decided
+        suggestions: articles sent pull the profile towards them, articles skipped as
+        off-topic push it away.
+    seed_semantic : with a semantic signal (`rank_contacts`), the share of it in the score
+        that picks the expansion's seed articles (the rest: the TF-IDF match).
+    semantic_weight : the share of the semantic signal in the ranking score; the rest is
+        the expanded TF-IDF score.
+    workers : processes analysing the articles that bring no stored terms
+        (`terms.analyze_articles`), when there are many; None: one per CPU.
+
+    An article record (ORM row, dataclass, dict) may bring its analysed terms in a `terms`
+    field, in the form `terms.analyze_article` stores; they are used when current for this
+    record and this title_weight, and the article is analysed otherwise.
+    """
+
+    PARAMS = ("title_weight", "top_reasons", "min_shared_terms", "expansion_docs", "expansion_weight",
+              "expansion_terms", "sent_weight", "off_topic_weight", "seed_semantic", "semantic_weight", "workers")
+    keep_counts = False  # whether documents carry the key under which their counts are kept
+
+    def __init__(self, space: TermSpace | None = None, *, title_weight=2, top_reasons=5, min_shared_terms=2,
+                 expansion_docs=10, expansion_weight=1.0, expansion_terms=60, sent_weight=0.5,
+                 off_topic_weight=0.5, seed_semantic=0.5, semantic_weight=0.5, workers=None):
+        if space is not None:
+            self.space_ = space
+        self.title_weight = title_weight
+        self.top_reasons = top_reasons
+        self.min_shared_terms = min_shared_terms
+        self.expansion_docs = expansion_docs
+        self.expansion_weight = expansion_weight
+        self.expansion_terms = expansion_terms
+        self.sent_weight = sent_weight
+        self.off_topic_weight = off_topic_weight
+        self.seed_semantic = seed_semantic
+        self.semantic_weight = semantic_weight
+        self.workers = workers
+
+    def ranker(self) -> Ranker:
+        """A plain `Ranker` with this one's space and parameters (what the nightly index keeps)."""
+        return Ranker(self.space, **{name: getattr(self, name) for name in Ranker.PARAMS})
+
+    @property
+    def space(self) -> TermSpace:
+        self._check_fitted()
+        return self.space_
+
+    def _check_fitted(self) -> None:
+        if getattr(self, "space_", None) is None:
+            raise NotFitted(f"this {type(self).__name__} has no term space yet: call fit first")
+
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        return self.space.vocabulary
+
+    @property
+    def terms_(self) -> np.ndarray:
+        return self.space.terms
+
+    @property
+    def idf_(self) -> np.ndarray:
+        return self.space.idf
+
+    # -- input records (documents.py) ----------------------------------------------
+
+    def _article_document(self, article) -> tuple[str, str]:
+        return documents.article_document(article, self.title_weight)
+
+    def terms_current(self, article) -> bool:
+        """Whether the article record's stored terms serve this ranker."""
+        return documents.terms_current(article, self.title_weight)
+
+    def analyze_articles(self, articles) -> list[str]:
+        """Each article's terms in their stored form (`Article.terms`), analysed now."""
+        return documents.analyze_articles(articles, self.title_weight, self.workers)
+
+    def _article_documents(self, articles) -> list:
+        return documents.article_documents(articles, self.title_weight, self.workers, self.keep_counts)
+
+    # -- vectors ---------------------------------------------------------------------
+
+    def transform_articles(self, articles) -> sp.csr_matrix:
+        """L2-normalised TF-IDF rows of the articles. A sparse matrix passes through."""
+        self._check_fitted()
+        if sp.issparse(articles):
+            return sp.csr_matrix(articles)
+        return self.space.transform(self._article_documents(articles))
+
+    def transform_profiles(self, texts: Sequence[str], languages: Sequence[str] | None = None):
+        """L2-normalised TF-IDF rows of project texts (language per text, detected if "")."""
+        self._check_fitted()
+        if isinstance(texts, str):
+            texts = [texts]
+        if languages is None:
+            languages = [""] * len(texts)
+        if len(languages) != len(texts):
+            raise ValueError("transform_profiles: one language per text")
+        return self.space.transform([analyze(text or "", language_of(text or "", lang) or None)
+                                     for text, lang in zip(texts, languages)])
+
+    # -- scores ----------------------------------------------------------------------
+
+    def score(self, profile_texts, articles) -> np.ndarray:
+        """Cosine scores, shape (n_profiles, n_articles), in [0, 1]."""
+        profiles = self.transform_profiles(profile_texts)
+        matrix = self.transform_articles(articles)
+        return self._scores(profiles, self._prepare(matrix))
+
+    def _words(self, matrix) -> sp.csr_matrix:
+        """1 where a row has a word (not a bigram), for counting shared words."""
+        words = matrix.tocsr(copy=True)
+        words.data = self.space.is_word[words.indices].astype(np.float32)
+        words.eliminate_zeros()
+        return words
+
+    def _prepare(self, matrix):
+        """The article side of the products, transposed once for every chunk of profiles
+        (as CSR: scipy would convert a CSC operand again for every product)."""
+        matrix = _normalize(matrix)
+        words = self._words(matrix).T.tocsr() if self.min_shared_terms > 1 else None
+        return matrix.T.tocsr(), words
+
+    def _scores(self, profiles, prepared) -> np.ndarray:
+        matrix_t, words_t = prepared
+        profiles = _normalize(profiles)
+        scores = (profiles @ matrix_t).toarray()
+        np.clip(scores, 0.0, 1.0, out=scores)
+        if words_t is not None:
+            shared = (self._words(profiles) @ words_t).toarray()
+            scores[shared < self.min_shared_terms] = 0.0
+        return scores
+
+    def reasons(self, profile_text: str, article, k: int | None = None, row=None) -> list[str]:
+        """The k terms that add most to the score (profile weight x article weight), best first.
+
+        `row`: the article's row of `transform_articles`, when the caller has it already.
+        """
+        self._check_fitted()
+        k = self.top_reasons if k is None else k
+        profile = self.transform_profiles([profile_text])
+        if sp.issparse(article):
+            return self._reasons(profile, article[0], k)
+        if row is None:
+            row = self.transform_articles([article])
+        terms = self._reasons(profile, sp.csr_matrix(row)[0], 3 * k)
+        return readable_reasons(terms, self._article_document(article), profile_text, k)
+
+    def _reasons(self, profile, row, k: int) -> list[str]:
+        contribution = profile.multiply(row).tocsr()
+        if contribution.nnz == 0 or k <= 0:
+            return []
+        values = contribution.data
+        columns = contribution.indices
+        # Ties broken by term, so the reasons are stable from run to run.
+        order = np.lexsort((self.terms_[columns], -values))[:k]
+        return [str(self.terms_[columns[i]]) for i in order if values[i] > 0]
+
+    def rank(self, profile_text: str, articles, limit: int = 10) -> list[tuple[int, float, list[str]]]:
+        """The best articles for one project: (article index, score, reasons), score desc.
+
+        Articles with no term in common (score 0) are left out.
+        """
+        profile = self.transform_profiles([profile_text])
+        matrix = self.transform_articles(articles)
+        scores = self._scores(profile, self._prepare(matrix))[0]
+        order = np.argsort(-scores, kind="stable")[:limit]
+        return [
+            (int(i), float(scores[i]), self._reasons(profile, matrix[i], self.top_reasons))
+            for i in order
+            if scores[i] > 0
+        ]
+
+    # -- the ranking `matcher top` and the night use --------------------------------
+
+    def article_side(self, articles) -> ArticleSide:
+        """The articles made ready for scoring any number of profiles (`rank_contacts`):
+        a caller scoring contacts group by group prepares them once."""
+        matrix = self.transform_articles(articles)
+        return ArticleSide(matrix, *self._prepare(matrix))
+
+    def rank_contacts(self, contact_projects: Sequence[Sequence[str]], articles, feedback=None,
+                      semantic=None) -> ContactScores:
+        """Scores of every article for every contact, over the contact's projects.
+
+        `match` is the guarded cosine with what the person wrote (plus their feedback):
+        the threshold applies to it. `rank` orders the articles: the same profile
+        expanded with its best matches (pseudo-relevance feedback). `feedback` is one
+        `Feedback` (or None) per contact. `project` is the index of the contact's project
+        that ranks the article best (-1 for a contact without projects).
+        `articles` may be records, the matrix from transform_articles, or an `article_side`.
+
+        `semantic`: the sentence-embedding cosines of every project (flattened, in order) with
+        every article, or None. With it the expansion is seeded by both signals, so a
+        project in one language expands with the words its closest articles use in theirs,
+        and `rank` blends the expanded TF-IDF score with the semantic one
+        (`semantic_weight`); `lexical` and `semantic` keep the two signals apart.
+        """
+        side = articles if isinstance(articles, ArticleSide) else self.article_side(articles)
+        matrix, prepared = side.matrix, (side.matrix_t, side.words_t)
+        n_contacts, n_articles = len(contact_projects), matrix.shape[0]
+        out = ContactScores(
+            np.zeros((n_contacts, n_articles), dtype=np.float32),
+            np.zeros((n_contacts, n_articles), dtype=np.float32),
+            np.full((n_contacts, n_articles), -1, dtype=np.int16),  # a project index: small
+            np.zeros((n_contacts, n_articles), dtype=np.float32),
+            np.zeros((n_contacts, n_articles), dtype=np.float32),
+        )
+        flat = [text for projects in contact_projects for text in projects]
+        if not flat or n_articles == 0:
+            return out
+        owner = np.repeat(np.arange(n_contacts), [len(p) for p in contact_projects])
+        slot = np.concatenate([np.arange(len(p)) for p in contact_projects if p]).astype(np.int16)
+        profiles = self.transform_profiles(flat)
+        owned = [feedback[i] for i in owner] if feedback is not None else None
+        if owned is not None:
+            profiles = self._with_feedback(profiles, owned)
+        for begin in range(0, len(flat), _CHUNK):
+            rows = slice(begin, begin + _CHUNK)
+            match = self._scores(profiles[rows], prepared)
+            sem = None if semantic is None else np.clip(np.asarray(semantic[rows], dtype=np.float32), 0.0, 1.0)
+            seeds = self._seeds(match, sem)
+            lexical = self._expanded_scores(profiles[rows], seeds, matrix, prepared[0],
+                                            owned[rows] if owned is not None else None)
+            rank = lexical if sem is None else (1 - self.semantic_weight) * lexical + self.semantic_weight * sem
+            for k, i in enumerate(owner[rows]):
+                better = rank[k] > out.rank[i]
+                if (out.project[i] < 0).all():
+                    better[:] = True
+                out.rank[i] = np.where(better, rank[k], out.rank[i])
+                out.project[i] = np.where(better, slot[begin + k], out.project[i])
+                # The signals of the project that ranks the article best: they must agree
+                out.lexical[i] = np.where(better, lexical[k], out.lexical[i])
+                if sem is not None:
+                    out.semantic[i] = np.where(better, sem[k], out.semantic[i])
+                np.maximum(out.match[i], match[k], out=out.match[i])
+        return out
+
+    def _with_feedback(self, profiles, feedback) -> sp.csr_matrix:
+        return with_feedback(profiles, feedback, self.sent_weight, self.off_topic_weight, self.expansion_terms)
+
+    def _expanded_scores(self, profiles, match, matrix, matrix_t, feedback=None) -> np.ndarray:
+        """Cosines of the profiles moved towards the centroid of their best matches.
+
+        Feedback applies again after the expansion: the best matches of a coffee buyer
+        may be the very futures stories they skipped, and would pull them back up.
+        """
+        if min(int(self.expansion_docs), matrix.shape[0]) <= 0 or not self.expansion_weight:
+            return match.copy()
+        expanded = self._expanded_profiles(profiles, match, matrix, feedback)
+        scores = (expanded @ matrix_t).toarray()
+        np.clip(scores, 0.0, 1.0, out=scores)
+        return scores
+
+    def _seeds(self, match, semantic):
+        """The score that picks the expansion's seed articles: the TF-IDF match, blended with
+        the semantic cosine (clipped to [0, 1]) when there is one."""
+        if semantic is None:
+            return match
+        return (1 - self.seed_semantic) * match + self.seed_semantic * semantic
+
+    def _expanded_profiles(self, profiles, seeds, matrix, feedback=None):
+        """The profiles plus the centroid of the articles their `seeds` scores rank best:
+        the words the news uses, in its own language, for what the project says."""
+        k = min(int(self.expansion_docs), matrix.shape[0])
+        if k <= 0 or not self.expansion_weight:
+            return _normalize(sp.csr_matrix(profiles))
+        best = np.argpartition(-seeds, k - 1, axis=1)[:, :k]
+        taken = np.take_along_axis(seeds, best, axis=1) > 0   # only real matches expand
+        counts = np.maximum(taken.sum(axis=1, keepdims=True), 1)
+        weights = sp.csr_matrix(
+            ((taken / counts).ravel(), (np.repeat(np.arange(seeds.shape[0]), k), best.ravel())),
+            shape=seeds.shape,
+        )
+        centroids = top_terms((weights @ matrix).tocsr(), self.expansion_terms)
+        expanded = _normalize(_normalize(profiles) + self.expansion_weight * _normalize(centroids))
+        if feedback is not None:
+            expanded = self._with_feedback(sp.csr_matrix(expanded), feedback)
+        return sp.csr_matrix(expanded)
+
+    def expanded_reasons(self, profile_text: str, side: ArticleSide, semantic_row, j: int,
+                         article, k: int | None = None) -> list[str]:
+        """Why article j matches a project, in the article's own words: the terms that add
+        most to the score of the project expanded as `rank_contacts` expands it (so a
+        project written in another language has reasons too), the project's own first."""
+        self._check_fitted()
+        k = self.top_reasons if k is None else k
+        profile = self.transform_profiles([profile_text])
+        match = self._scores(profile, (side.matrix_t, side.words_t))
+        seeds = self._seeds(match, None if semantic_row is None else
+                            np.clip(np.asarray(semantic_row, dtype=np.float32)[None, :], 0.0, 1.0))
+        row = side.matrix[j]
+        own = self._reasons(profile, row, 3 * k)
+        expanded = self._reasons(self._expanded_profiles(profile, seeds, side.matrix), row, 3 * k)
+        terms = own + [t for t in expanded if t not in own]
+        return readable_reasons(terms, self._article_document(article), profile_text, k)
+
+
+@dataclass(frozen=True)
+class ArticleSide:
+    """Articles ready for scoring profiles: their rows, and the transposes the products use."""
+
+    matrix: sp.csr_matrix
+    matrix_t: sp.csr_matrix
+    words_t: sp.csr_matrix | None
+
+
+@dataclass
+class ContactScores:
+    """Per contact x article: `rank` orders, `match` is the TF-IDF cosine with the project as
+    written, `project` explains; `lexical` (the expanded TF-IDF score) and `semantic` (the
+    embeddings' cosine) are the two signals of the project that ranks the article best."""
+
+    rank: np.ndarray
+    match: np.ndarray
+    project: np.ndarray
+    lexical: np.ndarray
+    semantic: np.ndarray
+
+    def row(self, i: int) -> ContactScores:
+        """Contact i's scores (1-D arrays, one value per article)."""
+        return ContactScores(self.rank[i], self.match[i], self.project[i], self.lexical[i], self.semantic[i])
+
+
+def _normalize(matrix):
+    # Rows are L2-normalised already; again in case a caller built a matrix by hand.
+    return normalize_rows(matrix) if matrix.shape[0] else matrix
+
+
+__all__ = ["ArticleSide", "ContactScores", "NotFitted", "Ranker", "article_parts", "readable_reasons"]
+
+
+def readable_reasons(terms: list[str], document: tuple[str, str], profile_text: str, k: int) -> list[str]:
+    """The best `k` of `terms` as a person reads them: in the article's (else the project's)
+    own words, and without a word already said by a phrase ("ai system" makes "ai" redundant).
+    """
+    text, language = document
+    forms = {**surface_forms(profile_text), **surface_forms(text, language)}
+    chosen: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
+            continue
+        if len(words) > 1:
+            chosen = [c for c in chosen if " " in c or c not in words]
+        chosen.append(term)
+    return [forms.get(term, term) for term in chosen[:k]]
