@@ -11,6 +11,7 @@ from typing import Any
 
 from matcher.contacts import fields as F
 from matcher.errors import InputFileError
+from matcher.models import Contact
 
 
 @dataclass
@@ -103,6 +104,18 @@ FIELD_PARSERS = {  # one checker per contact field, shared with contacts edit
 }
 
 
+# The longest text each contact field may hold: its database column's (PostgreSQL refuses
+# longer text, SQLite would keep it), so every database gets the same, clear refusal.
+MAX_LENGTH = {c.name: c.type.length for c in Contact.__table__.columns if getattr(c.type, "length", None)}
+
+
+def check_length(key: str, value) -> None:
+    """ValueError if a text is longer than the field `key` can hold."""
+    limit = MAX_LENGTH.get(key)
+    if limit and isinstance(value, str) and len(value) > limit:
+        raise ValueError(f"{key} is longer than {limit} characters ({len(value)})")
+
+
 def record_from_fields(fields: Fields, line: int | None) -> ContactRecord:
     """One contact's fields checked into a record, or InvalidField naming the line."""
     values: dict[str, Any] = {}
@@ -112,10 +125,12 @@ def record_from_fields(fields: Fields, line: int | None) -> ContactRecord:
         try:
             if key == "name":
                 name = F.parse_name(value)
+                check_length(key, name)
             elif key == "projects":
                 projects = [_project(item, item_line) for item, item_line in value]
             elif key in FIELD_PARSERS:
                 values[key] = FIELD_PARSERS[key](value)
+                check_length(key, values[key])
             else:
                 raise ValueError(unknown_key(key, CONTACT_KEYS, "contact"))
         except ValueError as exc:

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from matcher.contacts import fields as F
-from matcher.contacts.records import FIELD_PARSERS
+from matcher.contacts.records import FIELD_PARSERS, check_length
 from matcher.contacts.records import EXTRA_FIELDS, TEXT_FIELDS, ContactRecord, ProjectRecord
 from matcher.errors import MatcherError, NotFound
 from matcher.models import Contact, JobChange, Project
@@ -358,6 +358,8 @@ def _check(record: ContactRecord) -> ContactRecord:
         anniversary = F.parse_occasion_date(record.anniversary, "anniversary")
         labels = F.parse_labels(record.labels)
         connected_on = F.parse_date(record.connected_on, "connected_on")
+        for key in ("name", "email", "kind", "company", "role", "country", "language", "channel", "profile_url"):
+            check_length(key, getattr(record, key))
         for p in record.projects:
             if not (p.text or "").strip():
                 raise ValueError("a project needs a text")
@@ -422,6 +424,8 @@ def edit_contact(db, ref: str, *, as_of: date | None = None, **changes) -> Conta
         raise TypeError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
     try:
         values = {name: _EDIT_PARSERS[name](value) for name, value in changes.items()}
+        for name, value in values.items():
+            check_length(name, value)
         project_text = F.parse_text(add_project, "project") if add_project is not None else None
     except ValueError as exc:
         raise MatcherError(str(exc)) from None
