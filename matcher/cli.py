@@ -217,6 +217,7 @@ def feed_to_dict(f) -> dict:
         "status": f.last_status, "last_error": f.last_error, "error_count": f.error_count,
         "last_checked": f.last_checked.isoformat(timespec="seconds") if f.last_checked else None,
         "next_check": f.next_check.isoformat(timespec="seconds") if f.next_check else None,
+        "health": f.health, "retired_on": d(f.retired_on) or None,
     }
 
 
@@ -248,9 +249,7 @@ def feeds_status(home, failing, as_json):
     Example: matcher feeds status --failing
     """
     from matcher.feeds.ingest import list_feeds
-    rows = [feed_to_dict(f) for f in list_feeds(home.db)]
-    if failing:
-        rows = [r for r in rows if r["error_count"]]
+    rows = [feed_to_dict(f) for f in list_feeds(home.db, failing=failing)]
     if as_json:
         return print_json(rows)
     table = Table("id", "title", "status", "errors", "last checked", "next check")
