@@ -23,11 +23,13 @@ class Home:
         self.db.close()
 
 
-def open_home(path: Path | str | None = None) -> Home:
-    """Read the config and open (migrating if needed) the database of a home."""
+def open_home(path: Path | str | None = None, read_only: bool = False) -> Home:
+    """Read the config and open (migrating if needed) the database of a home; `read_only`:
+    open a home that exists, its database refusing every write (nothing is migrated)."""
     settings = config.load(path)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    return Home(settings, Database(settings.db_url))
+    if not read_only:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    return Home(settings, Database(settings.db_url, read_only=read_only))
 
 
 @dataclass
