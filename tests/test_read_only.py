@@ -24,10 +24,10 @@ READS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def night_home(tmp_path_factory) -> Path:
-    """A home as the demo's night leaves it (made once: the commands here change nothing)."""
-    home = tmp_path_factory.mktemp("night") / "demo"
+@pytest.fixture
+def night_home(tmp_path) -> Path:
+    """A home as the demo's night leaves it (its database is the test's own on PostgreSQL)."""
+    home = tmp_path / "demo"
     assert invoke("demo", "--keep", str(home)).exit_code == 0
     return home
 
