@@ -158,9 +158,9 @@ class Database:
 
     @contextmanager
     def reading(self):
-        """A session for commands that only read: whatever it changed is rolled back (and a
-        read-only database refuses the change in the first place)."""
-        with self.sessions() as session:
+        """A session for commands that only read: what they change on its objects (an
+        article's analysis made on the way) stays in memory, never flushed, and is dropped."""
+        with self.sessions(autoflush=False) as session:
             try:
                 yield session
             except DBAPIError:
