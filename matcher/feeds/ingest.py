@@ -506,9 +506,8 @@ def _update_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime):
         wait = _backoff(feed.error_count)
         if res.retry_after:
             wait = min(max(wait, dt.timedelta(seconds=res.retry_after)), MAX_BACKOFF)
-        feed.next_check = now + wait
+        feed.health, feed.next_check = FeedHealth.FAILING, now + wait
         feed.last_status = _short(f"error: {w.error}", 140) + f" (failure {feed.error_count}, next try in {_duration(wait)})"
-        feed.health = FeedHealth.FAILING
         return None
 
     feed.error_count = 0
