@@ -48,14 +48,22 @@ def print_json(rows) -> None:
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
 
 
-def home_command(func):
-    """Open the home for the command and turn library errors into one line."""
+def home_command(func=None, *, read_only: bool = False):
+    """Open the home for the command and turn library errors into one line.
+
+    `@home_command(read_only=True)`: a command that only reads gets a home whose database
+    refuses writes; it writes no file of the home either (not even matcher.log, which is the
+    night's), so it works on a read-only copy of a home.
+    """
+    if func is None:
+        return functools.partial(home_command, read_only=read_only)
+
     @click.pass_context
     @functools.wraps(func)
     def wrapper(ctx, *args, **kwargs):
         from matcher.home import open_home
         try:
-            home = open_home(ctx.obj["home"])
+            home = open_home(ctx.obj["home"], read_only=read_only)
             try:
                 return func(home, *args, **kwargs)
             finally:
@@ -217,6 +225,7 @@ def feed_to_dict(f) -> dict:
         "status": f.last_status, "last_error": f.last_error, "error_count": f.error_count,
         "last_checked": f.last_checked.isoformat(timespec="seconds") if f.last_checked else None,
         "next_check": f.next_check.isoformat(timespec="seconds") if f.next_check else None,
+        "health": f.health, "retired_on": d(f.retired_on) or None,
     }
 
 
@@ -248,9 +257,7 @@ def feeds_status(home, failing, as_json):
     Example: matcher feeds status --failing
     """
     from matcher.feeds.ingest import list_feeds
-    rows = [feed_to_dict(f) for f in list_feeds(home.db)]
-    if failing:
-        rows = [r for r in rows if r["error_count"]]
+    rows = [feed_to_dict(f) for f in list_feeds(home.db, failing=failing)]
     if as_json:
         return print_json(rows)
     table = Table("id", "title", "status", "errors", "last checked", "next check")
@@ -535,14 +542,14 @@ def print_suggestions(rows: list[dict]) -> None:
               show_default=True)
 @json_option
 @as_of_option
-@home_command
+@home_command(read_only=True)
 def suggestions(home, status, as_json, as_of):
     """List suggestions.
 
     Example: matcher suggestions --status all --json
     """
     from matcher.review import list_suggestions, suggestion_to_dict
-    with home.db.session() as session:
+    with home.db.reading() as session:
         rows = [suggestion_to_dict(s) for s in list_suggestions(session, status, as_of)]
     if as_json:
         return print_json(rows)
@@ -589,7 +596,7 @@ def review(home, as_of):
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
 @json_option
 @as_of_option
-@home_command
+@home_command(read_only=True)
 def top(home, contact, limit, as_json, as_of):
     """The best-matching fresh articles for one contact, ignoring the throttle.
 
@@ -619,7 +626,7 @@ def top(home, contact, limit, as_json, as_of):
 @click.argument("contact")
 @json_option
 @as_of_option
-@home_command
+@home_command(read_only=True)
 def why(home, contact, as_json, as_of):
     """What the courtesy throttle says about a contact today, and from when it would pass.
 
@@ -739,7 +746,7 @@ def occasions_remove(home, occasion_id):
               help="Also write the items as an iCalendar (.ics) file.")
 @json_option
 @as_of_option
-@home_command
+@home_command(read_only=True)
 def agenda(home, days, ics_file, as_json, as_of):
     """Occasions, due follow-ups and stale projects in the coming days.
 
@@ -809,13 +816,13 @@ def news_list(home, as_json):
 @click.option("--html", "html_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here.")
 @as_of_option
-@home_command
+@home_command(read_only=True)
 def report(home, html_file, as_of):
     """A one-page relationship health report as static HTML (charts inline).
 
     Example: matcher report --html health.html
     """
     from matcher.report import write_report
-    with home.db.session() as session:
+    with home.db.reading() as session:
         data = write_report(session, home.settings, as_of, html_file)
     click.echo(f"wrote {html_file}: {len(data.contacts)} contacts as of {d(as_of)}")

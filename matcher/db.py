@@ -1,13 +1,22 @@
-"""Opening the database: engine, sessions, and the Alembic migrations applied on open."""
+"""Opening the database: engine, sessions, and the Alembic migrations applied on open.
+
+A database opened for writing is first brought to the newest migration. One opened
+read-only (the commands that only read) refuses every write, and is not migrated: its
+revision is compared with Alembic's head only when a query fails (`Database.reading`), so
+those commands start without importing Alembic.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, inspect, make_url, text
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from matcher.errors import ConfigError
@@ -16,10 +25,6 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# The newest revision in migrations/versions (tests/test_db.py checks it is Alembic's head).
-# A database already there is opened without importing Alembic: a third of a second of
-# every command's start-up.
-HEAD = "0005"
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
@@ -33,13 +38,50 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_reading(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=30000")  # wait for a night's write to end, as writers do
+    cur.close()
+
+
+def _postgresql_reading(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cur.close()
+    dbapi_conn.commit()  # a SET in a transaction that is rolled back would be undone with it
+
+
+def _sqlite_read_only_url(url: URL) -> URL:
+    """The URL opening the SQLite file `url` names read-only (`mode=ro`)."""
+    path = Path(url.database).resolve()
+    query = {"mode": "ro", "uri": "true"}
+    folder = path.parent
+    read_only_folder = not os.access(folder, os.W_OK) or not folder.stat().st_mode & 0o222
+    if read_only_folder and not Path(f"{path}-shm").exists():
+        # SQLite reads a WAL database through a -shm file beside it, which it cannot create
+        # in a folder we may not write, and should not leave in a folder no one may write
+        # (a read-only copy of a home). Without one, the file is read as immutable, that is
+        # without locks: a writer meanwhile would go unseen, and no one should write there.
+        query["immutable"] = "1"
+    return url.set(database=path.as_uri(), query={**url.query, **query})
+
+
+def make_engine(url: str, read_only: bool = False) -> Engine:
+    """The engine of database `url`; `read_only`: one whose connections refuse to write."""
     try:
-        engine = create_engine(url, future=True)
+        parsed = make_url(url)
+        if read_only and parsed.get_backend_name() == "sqlite":
+            parsed = _sqlite_read_only_url(parsed)
+        engine = create_engine(parsed)
     except Exception as exc:  # bad URL or missing driver
         raise ConfigError(f"cannot use database {url!r}: {exc}") from None
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    backend = engine.dialect.name
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_reading if read_only else _sqlite_pragmas)
+    elif read_only and backend == "postgresql":
+        event.listen(engine, "connect", _postgresql_reading)
+    elif read_only:
+        raise ConfigError(f"cannot open a {backend} database read-only (SQLite and PostgreSQL can)")
     return engine
 
 
@@ -60,9 +102,17 @@ def schema_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+@functools.cache
+def migration_head() -> str:
+    """The newest revision of matcher's migrations, as Alembic reads it from their scripts."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (idempotent)."""
-    if schema_revision(engine) == HEAD:
+    if schema_revision(engine) == migration_head():
         return
     from alembic import command
 
@@ -73,22 +123,27 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    """One database: an engine whose schema is current, and a session factory."""
+    """One database: an engine whose schema is current (or that only reads), and a session
+    factory."""
 
-    def __init__(self, url: str):
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, url: str, read_only: bool = False):
         self.url = url
-        self.engine = make_engine(url)
-        try:
-            migrate(self.engine)
-        except Exception as exc:
-            raise ConfigError(f"cannot open database {self.display_url}: {exc}") from None
+        sqlite_file = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+        if sqlite_file and read_only and not Path(sqlite_file).is_file():
+            raise ConfigError(f"no database at {sqlite_file} yet (`matcher init` creates it)")
+        if sqlite_file and not read_only:
+            Path(sqlite_file).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(url, read_only)
+        if not read_only:
+            try:
+                migrate(self.engine)
+            except Exception as exc:
+                raise ConfigError(f"cannot open database {self.display_url}: {exc}") from None
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def display_url(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return make_url(self.url).render_as_string(hide_password=True)
 
     @contextmanager
     def session(self):
@@ -103,12 +158,24 @@ class Database:
 
     @contextmanager
     def reading(self):
-        """A session for commands that only read: whatever it changed is rolled back."""
-        with self.sessions() as session:
+        """A session for commands that only read: what they change on its objects (an
+        article's analysis made on the way) stays in memory, never flushed, and is dropped."""
+        with self.sessions(autoflush=False) as session:
             try:
                 yield session
+            except DBAPIError:
+                self.check_schema()  # an older schema is the likelier cause than a bug
+                raise
             finally:
                 session.rollback()
+
+    def check_schema(self) -> None:
+        """Raise ConfigError when the schema is not at the newest migration."""
+        revision, head = schema_revision(self.engine), migration_head()
+        if revision != head:
+            raise ConfigError(
+                f"the database {self.display_url} is at revision {revision or 'none'} and this matcher "
+                f"needs {head}: a command that may write (e.g. `matcher run`) upgrades it") from None
 
     def tables(self) -> set[str]:
         return set(inspect(self.engine).get_table_names())

@@ -24,9 +24,12 @@ class Home:
         self.db.close()
 
 
-def open_home(path: Path | str | None = None) -> Home:
-    """Read the config and open (migrating if needed) the database of a home."""
+def open_home(path: Path | str | None = None, read_only: bool = False) -> Home:
+    """Read the config and open (migrating if needed) the database of a home; `read_only`:
+    open a home that exists, its database refusing every write (nothing is migrated)."""
     settings = config.load(path)
+    if read_only:  # nothing is created or changed: a read-only copy of a home must do
+        return Home(settings, Database(settings.db_url, read_only=True))
     private_dir(settings.home)
     for name in (config.CONFIG_NAME, "contacts.yaml", "cache"):
         tighten(settings.home / name)

@@ -6,6 +6,7 @@ Datetimes are naive UTC; dates (touches, suggestions, runs) are the as-of day th
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +29,16 @@ class Base(DeclarativeBase):
     pass
 
 
+class FeedHealth(StrEnum):
+    """What a feed's last check found (migration 0006)."""
+
+    NEW = "new"                    # never checked
+    OK = "ok"                      # it answered with its entries
+    NOT_MODIFIED = "not_modified"  # 304: nothing new since the last check
+    FAILING = "failing"            # an error; tried again after a backoff
+    GONE = "gone"                  # 410: the feed is retired
+
+
 class Feed(Base):
     __tablename__ = "feeds"
 
@@ -38,7 +49,11 @@ class Feed(Base):
     site_url: Mapped[str] = mapped_column(String(2000), default="")
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
+    # The last check's outcome in words for people ("ok: 3 new", "error: …"); as data, it is
+    # `health`, and `retired_on` is the day a feed stopped being fetched (migration 0006).
     last_status: Mapped[str] = mapped_column(String(200), default="new")
+    health: Mapped[str] = mapped_column(String(20), default=FeedHealth.NEW, server_default="new")
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
     last_error: Mapped[str | None] = mapped_column(Text)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     last_checked: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -196,7 +196,9 @@ class Ranking:
         index when it was made for exactly today's fresh articles, else ranked in memory as
         the night would (nothing written: not the database, not the cache)."""
         kept = cls.from_index(session, today, settings)
-        return kept if kept is not None else cls.from_articles(fresh_articles(session, today, settings), settings)
+        if kept is not None:
+            return kept
+        return cls.from_articles(fresh_articles(session, today, settings), settings, store=False)
 
     @classmethod
     def from_index(cls, session: Session, today: dt.date, settings: Settings,
@@ -240,10 +242,12 @@ class Ranking:
         return all(night_index.text_key(t) in self._project_vectors for t in texts)
 
     @classmethod
-    def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None) -> Ranking:
+    def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None,
+                      store: bool = True) -> Ranking:
         """The ranking over given articles (the night's fresh ones; bench/eval.py's corpus).
-        Their languages and analysed terms are stored with them (`fill_analysis`); with
-        `counts_path`, their term counts are kept there for the next ranking."""
+        Their languages and analysed terms are stored with them (`fill_analysis`): flushed
+        into their session, unless `store` is False (a command that only reads: in memory).
+        With `counts_path`, their term counts are kept there for the next ranking."""
         if not articles:
             return cls(articles, None, settings)
         # Here only: a command that reads the nightly index never loads scikit-learn.
@@ -257,7 +261,8 @@ class Ranking:
         if counts_path is not None and matcher.counts_ is not None:
             kept_counts.save(counts_path, matcher.counts_)
         embeddings = semantic.from_stored([a.embedding for a in articles])
-        _release_texts(articles)
+        if store:
+            _release_texts(articles)
         return cls(articles, matcher, settings, matrix, embeddings)
 
     def rows(self, articles) -> sp.csr_matrix:

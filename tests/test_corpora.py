@@ -40,9 +40,9 @@ def test_saved_real_world_feeds_ingest_without_a_crash(db_url, tmp_path, feed_se
     report = ingest(db, settings, now=dt.datetime(2026, 11, 20, 23, 0))
     feeds = list_feeds(db)
     db.close()
-    assert all(f.last_status and f.last_status != "new" for f in feeds)
-    ok = [f for f in feeds if f.last_status.startswith("ok")]
-    failed = [f for f in feeds if f.last_status.startswith("error")]
+    assert all(f.health != "new" for f in feeds)
+    ok = [f for f in feeds if f.health == "ok"]
+    failed = [f for f in feeds if f.health == "failing"]
     assert len(ok) + len(failed) == len(files) and len(ok) >= 0.85 * len(files)
     assert all("not a feed" in f.last_error for f in failed), [f.last_error for f in failed]
     assert len(report.new_article_ids) > 1000

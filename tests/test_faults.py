@@ -241,10 +241,13 @@ def test_retired_feed_is_never_fetched_again(db, settings, feed_server):
     for days in (1, 2, 30):
         ingest(db, settings, now=NOW + dt.timedelta(days=days))
     assert len(feed_server.requests_for("/gone.xml")) == 1
-    assert by_url(db)[feed.url].last_status.startswith("retired")
+    retired = by_url(db)[feed.url]
+    assert retired.last_status.startswith("retired") and retired.health == "gone"
+    assert retired.retired_on == NOW.date()
     # subscribing again tries it again
     feed_server.set("/gone.xml", good_feed("back"))
     add_feed(db, feed.url)
+    assert by_url(db)[feed.url].health == "new" and by_url(db)[feed.url].retired_on is None
     ingest(db, settings, now=NOW + dt.timedelta(days=2))
     assert by_url(db)[feed.url].last_status == "ok: 3 new"
 

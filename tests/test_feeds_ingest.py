@@ -78,6 +78,7 @@ def test_two_feeds_page_fetch_then_304(db, settings, feed_server):
 
     f = feeds(db)[eco.id]
     assert f.last_status == "ok: 3 new" and f.etag and f.last_modified and f.error_count == 0
+    assert f.health == "ok" and f.retired_on is None
     assert f.title == "Economia" and f.site_url == "https://news.example/"
     assert f.last_checked == NOW
 
@@ -86,7 +87,7 @@ def test_two_feeds_page_fetch_then_304(db, settings, feed_server):
     assert report.not_modified == 2 and report.new_article_ids == [] and report.pages_fetched == 0
     last = feed_server.requests_for("/eco.xml")[-1]
     assert last.headers.get("If-None-Match") == f.etag and last.status == 304
-    assert feeds(db)[eco.id].last_status == "not modified"
+    assert feeds(db)[eco.id].last_status == "not modified" and feeds(db)[eco.id].health == "not_modified"
     assert len(feed_server.requests_for("/port.html")) == 1
 
     # a changed feed: only the new entry is stored; old ones are not re-extracted
@@ -140,6 +141,7 @@ def test_broken_feeds_are_recorded_and_good_one_still_ingested(db, settings, fee
     for feed_id in (html.id, junk.id, gone.id):
         f = by_id[feed_id]
         assert f.error_count == 1 and f.last_error and f.last_status.startswith("error: ")
+        assert f.health == "failing" and f.retired_on is None
         assert f.next_check == NOW + dt.timedelta(hours=2)
 
     # not due yet: skipped; when due and still broken, the backoff grows
@@ -152,7 +154,7 @@ def test_broken_feeds_are_recorded_and_good_one_still_ingested(db, settings, fee
     feed_server.set("/html.xml", rss("Fixed", [{"title": "Back", "link": "https://h.example/1", "content": LONG}]))
     ingest(db, settings, now=NOW + dt.timedelta(days=1))
     f = feeds(db)[html.id]
-    assert f.error_count == 0 and f.last_error is None and f.last_status == "ok: 1 new"
+    assert f.error_count == 0 and f.last_error is None and f.last_status == "ok: 1 new" and f.health == "ok"
 
 
 def test_permanent_redirect_updates_url_temporary_does_not(db, settings, feed_server):

@@ -19,13 +19,12 @@ from matcher.feeds.extract import extract_text
 from matcher.feeds.fetch import FetchRequest, FetchResult, fetch_all, is_local
 from matcher.feeds.opml import FeedRecord, read_opml, write_opml
 from matcher.feeds.parse import EntryRecord, ParsedFeed, canonical_url, parse_feed
-from matcher.models import Article, Feed
+from matcher.models import Article, Feed, FeedHealth
 from matcher.retention import retention_cutoff
 from matcher.textsafe import clean
 from matcher.workers import process_pool
 
 MAX_BACKOFF = dt.timedelta(days=7)
-RETIRED = "retired"  # last_status prefix of a feed the server said is gone (410): never fetched again
 POOL_MIN_BATCH = 4  # below this, a process pool costs more than it saves
 PAGE_BATCH = 400  # article pages held in memory at once (≈30 MB of HTML)
 STORE_BATCH = 2000  # articles stored per transaction
@@ -74,6 +73,7 @@ def _new_feed(url: str, title: str = "", category: str = "", site_url: str = "")
         category=clean(category, single_line=True)[:500],
         site_url=site_url[:2000],
         last_status="new",
+        health=FeedHealth.NEW,
         error_count=0,
     )
 
@@ -100,9 +100,10 @@ def add_feed(db, url: str, title: str = "", category: str = "") -> Feed:
             feed = _new_feed(url, title, category)
             s.add(feed)
             s.flush()
-        elif (feed.last_status or "").startswith(RETIRED):
+        elif feed.retired_on is not None:
             # Subscribing again to a retired feed is asking to try it again.
-            feed.last_status, feed.error_count, feed.next_check = "new", 0, None
+            feed.last_status, feed.health, feed.retired_on = "new", FeedHealth.NEW, None
+            feed.error_count, feed.next_check = 0, None
         return feed
 
 
@@ -120,9 +121,13 @@ def remove_feed(db, url_or_id) -> Feed:
         return feed
 
 
-def list_feeds(db) -> list[Feed]:
+def list_feeds(db, failing: bool = False) -> list[Feed]:
+    """The feeds (`failing`: only those whose last check failed, retired ones included)."""
+    query = select(Feed).order_by(Feed.category, Feed.title, Feed.id)
+    if failing:
+        query = query.where(Feed.health.in_([FeedHealth.FAILING, FeedHealth.GONE]))
     with db.session() as s:
-        return list(s.scalars(select(Feed).order_by(Feed.category, Feed.title, Feed.id)))
+        return list(s.scalars(query))
 
 
 def export_opml(db) -> str:
@@ -290,7 +295,7 @@ def ingest(
         due = s.execute(
             select(Feed.id, Feed.url, Feed.etag, Feed.last_modified)
             .where(or_(Feed.next_check.is_(None), Feed.next_check <= now))
-            .where(~Feed.last_status.startswith(RETIRED))
+            .where(Feed.retired_on.is_(None))
             .order_by(Feed.id)
         ).all()
     if not due:
@@ -477,7 +482,7 @@ def _store_feeds(s, works: list[_FeedWork], stories: dict[str, _Story], now: dt.
             continue
         feed, rows, moved = u
         ids = [inserted[row["key"]] for row in rows if row["key"] in inserted]
-        feed.last_status = f"ok: {len(ids)} new{moved}"
+        feed.last_status, feed.health = f"ok: {len(ids)} new{moved}", FeedHealth.OK
         out.append(ids)
     return out
 
@@ -494,8 +499,8 @@ def _update_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime):
         # The server says the feed is gone for good: stop asking (re-add it to resume).
         feed.error_count = (feed.error_count or 0) + 1
         feed.last_error = _short(w.error or "HTTP 410 Gone", 1000)
-        feed.last_status = f"{RETIRED}: HTTP 410 Gone, no longer fetched"
-        feed.next_check = None
+        feed.last_status = "retired: HTTP 410 Gone, no longer fetched"
+        feed.health, feed.retired_on, feed.next_check = FeedHealth.GONE, now.date(), None
         return None
     if w.error:
         feed.error_count = (feed.error_count or 0) + 1
@@ -503,7 +508,7 @@ def _update_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime):
         wait = _backoff(feed.error_count)
         if res.retry_after:
             wait = min(max(wait, dt.timedelta(seconds=res.retry_after)), MAX_BACKOFF)
-        feed.next_check = now + wait
+        feed.health, feed.next_check = FeedHealth.FAILING, now + wait
         feed.last_status = _short(f"error: {w.error}", 140) + f" (failure {feed.error_count}, next try in {_duration(wait)})"
         return None
 
@@ -522,7 +527,7 @@ def _update_feed(s, w: _FeedWork, stories: dict[str, _Story], now: dt.datetime):
             feed.url = new_url[:2000]
             moved = f", moved to {_short(new_url, 100)}"
     if res.status == 304:
-        feed.last_status = "not modified"
+        feed.last_status, feed.health = "not modified", FeedHealth.NOT_MODIFIED
         return None
 
     parsed = w.parsed
