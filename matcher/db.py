@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,15 +111,62 @@ def migration_head() -> str:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (idempotent)."""
-    if schema_revision(engine) == migration_head():
+    """Bring the schema to the newest Alembic revision (idempotent). A migration that fails
+    half-way leaves the database as it was: PostgreSQL rolls the DDL back with the
+    transaction; SQLite commits some DDL as it goes, so its file is copied first (SQLite's
+    backup API) and copied back on failure."""
+    revision = schema_revision(engine)
+    if revision == migration_head():
         return
     from alembic import command
 
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    before = _sqlite_copy(engine) if revision is not None else None
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except BaseException:
+        if before is not None:
+            _sqlite_copy_back(engine, before)
+        raise
+    finally:
+        if before is not None:
+            before.unlink(missing_ok=True)
+
+
+def _sqlite_copy(engine: Engine) -> Path | None:
+    """A private copy of a SQLite database file beside it (None for other databases)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    import sqlite3
+    import tempfile
+
+    path = Path(engine.url.database)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}-before-upgrade-", dir=path.parent)  # 0600
+    os.close(fd)
+    source = engine.raw_connection()
+    try:
+        with closing(sqlite3.connect(name)) as copy:
+            source.driver_connection.backup(copy)
+    finally:
+        source.close()
+    return Path(name)
+
+
+def _sqlite_copy_back(engine: Engine, copy: Path) -> None:
+    """Put the copy's content back into the database, then drop the connections that saw
+    the half-done schema."""
+    import sqlite3
+
+    engine.dispose()
+    target = engine.raw_connection()
+    try:
+        with closing(sqlite3.connect(copy)) as source:
+            source.backup(target.driver_connection)
+    finally:
+        target.close()
+        engine.dispose()
 
 
 class Database:
