@@ -9,11 +9,9 @@ import email.utils
 import json
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from matcher.cli import main
 from matcher.config import ThrottleSettings
 from matcher.models import Article, Suggestion, Touch
 from tests.feedserver import FeedServer, rss
@@ -169,18 +167,10 @@ def page_for(item: dict) -> bytes:
 
 
 @pytest.fixture
-def world(tmp_path, feed_server, db_url, monkeypatch):
+def world(cli, tmp_path, feed_server, db_url, monkeypatch):
     """A home whose database is `db_url` (a SQLite file, or PostgreSQL when available)."""
     home = tmp_path / "home"
     monkeypatch.setenv("MATCHER_DB", db_url)
-    runner = CliRunner()
-
-    def cli(*args, ok=True, input=None):
-        result = runner.invoke(main, ["--home", str(home), *args], input=input, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
     base = feed_server.url("")
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")

@@ -32,11 +32,13 @@ NEWS = "I published an analysis of green coffee supply contracts with growers in
 
 
 @pytest.fixture
-def cli(home_cli, tmp_path):
+def cli(cli, tmp_path):
+    """The CLI on a home holding CONTACTS."""
+    cli("init")
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")
-    home_cli("contacts", "import", str(contacts), "--as-of", "2026-10-01")
-    return home_cli
+    cli("contacts", "import", str(contacts), "--as-of", "2026-10-01")
+    return cli
 
 
 def test_news_is_proposed_to_the_contact_it_fits_and_counts_as_a_give(cli):

@@ -9,11 +9,9 @@ import json
 
 import pytest
 from alembic import command
-from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from matcher.cli import main
 from matcher.config import OccasionSettings
 from matcher.contacts.fields import NO_YEAR
 from matcher.courtesy.occasions import (
@@ -168,17 +166,8 @@ END:VCARD\r
 
 
 @pytest.fixture
-def home(tmp_path, db_url, monkeypatch):
+def home(cli, tmp_path, db_url, monkeypatch):
     monkeypatch.setenv("MATCHER_DB", db_url)
-    runner = CliRunner()
-    path = tmp_path / "home"
-
-    def cli(*args, ok=True, input=None):
-        result = runner.invoke(main, ["--home", str(path), *args], input=input, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
     cli("init")
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")
