@@ -453,17 +453,29 @@ def test_score_contacts_takes_each_contacts_best_project(matcher):
     np.testing.assert_array_equal(best, again)
 
 
-def test_score_contacts_scales():
+def test_score_contacts_in_chunks_is_each_projects_best():
+    """More contacts than one chunk of rows (matcher.matching.tfidf multiplies 128 at a time),
+    up to three projects each: every score is the best of the contact's own projects."""
     rng = np.random.default_rng(0)
-    words = [f"term{i}" for i in range(20_000)]
+    words = [f"term{i}" for i in range(400)]
     def text(n):
         return " ".join(rng.choice(words, n))
-    articles = [{"title": text(8), "text": text(150), "language": "xx"} for _ in range(2_000)]
+    articles = [{"title": text(8), "text": text(60), "language": "xx"} for _ in range(40)]
     matcher = ProjectMatcher().fit(articles)
-    matrix = matcher.transform_articles(articles)
-    contacts = [[text(25) for _ in range(rng.integers(0, 4))] for _ in range(500)]
-    best, which = matcher.score_contacts(contacts, matrix)
-    assert best.shape == (500, 2_000) and which.min() >= -1
+    contacts = [[text(12) for _ in range(rng.integers(0, 4))] for _ in range(300)]
+    best, which = matcher.score_contacts(contacts, matcher.transform_articles(articles))
+    assert best.shape == which.shape == (300, 40)
+    single = matcher.score([t for projects in contacts for t in projects], articles)
+    start = 0
+    for c, projects in enumerate(contacts):
+        if not projects:
+            assert (best[c] == 0).all() and (which[c] == -1).all()
+            continue
+        mine = single[start:start + len(projects)]
+        np.testing.assert_allclose(best[c], mine.max(axis=0), atol=1e-6)
+        np.testing.assert_allclose(mine[which[c], np.arange(40)], best[c], atol=1e-6)
+        start += len(projects)
+    assert best.max() > 0  # the random texts share words: the comparison is not all zeros
 
 
 @given(
