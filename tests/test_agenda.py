@@ -43,6 +43,7 @@ def cli(cli, tmp_path):
     return cli
 
 
+@pytest.mark.slow
 def test_agenda_json_rows_and_their_days(cli):
     cli("log", "Giulia", "email", "--as-of", "2026-11-20")  # Giulia is within her cadence
     rows = json.loads(cli("agenda", "--as-of", "2026-11-25", "--days", "31", "--json").stdout)
@@ -129,6 +130,7 @@ def test_ics_folding_and_escaping_by_hand():
     assert event.summary.value == f"{'Zoë ' * 30}: {'è' * 50}"
 
 
+@pytest.mark.slow
 def test_follow_ups_on_a_night_with_fresh_articles(cli, tmp_path):
     """Only the courteous people with nothing suitable to send are due a check-in."""
     home = tmp_path / "demo"

@@ -77,6 +77,7 @@ def test_demo_runs_offline_and_proposes_the_right_people(cli, tmp_path):
     assert not {"Paolo Greco", "Stefano Moretti"} & set(by_name)
 
 
+@pytest.mark.slow
 def test_mark_twice_is_one_clear_line(cli, tmp_path):
     home = tmp_path / "demo"
     cli("demo", "--keep", str(home), home=None)
@@ -126,6 +127,7 @@ def test_markup_and_escapes_in_user_text_are_printed_literally(cli):
     assert "[link=http://x]Kubernetes[/link]" in shown.output and "\x1b" not in shown.output
 
 
+@pytest.mark.slow
 def test_the_script_leaves_the_heap_to_the_os_and_loses_no_output(tmp_path, monkeypatch):
     import atexit
     import subprocess

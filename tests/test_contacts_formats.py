@@ -166,6 +166,7 @@ def test_plain_csv_and_yaml_take_the_new_fields(tmp_path):
     ("vcard_missing_end.vcf", 10, "started at line 6 is never closed"),
     ("vcard_bad_bday.vcf", 8, "birthday is not a real day"),
 ])
+@pytest.mark.slow
 def test_malformed_files_are_refused_whole_with_the_line(db, name, line, fragment):
     load(db, "google_contacts.csv")
     before = by_name(db)
@@ -176,6 +177,7 @@ def test_malformed_files_are_refused_whole_with_the_line(db, name, line, fragmen
     assert by_name(db) == before
 
 
+@pytest.mark.slow
 def test_malformed_file_through_the_cli_stores_nothing(cli):
     cli("contacts", "import", str(FIXTURES / "linkedin_connections.csv"), "--as-of", "2026-10-01")
     bad = cli("contacts", "import", str(FIXTURES / "vcard_missing_end.vcf"), ok=False)
@@ -286,6 +288,7 @@ def test_filling_an_empty_company_is_not_a_job_change(db, tmp_path):
     assert report.job_changes == [] and count(db, JobChange) == 0
 
 
+@pytest.mark.slow
 def test_new_company_without_role_clears_the_old_role(db, tmp_path):
     load(db, "linkedin_connections.csv")
     path = tmp_path / "c.yaml"

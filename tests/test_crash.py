@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from matcher.models import Article, Run, Suggestion, Touch
 from tests.feedserver import rss
 
+pytestmark = pytest.mark.slow  # minutes of real runs killed and restarted
+
 KILLS = int(os.environ.get("MATCHER_CRASH_KILLS", "30"))
 START = dt.date(2026, 11, 2)
 TOPICS = {

@@ -196,6 +196,7 @@ def serve_day(server: FeedServer, day: dt.date, base: str):
     server.set("/tech.xml", rss("Tech Daily", teasers, link=base))
 
 
+@pytest.mark.slow
 def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engine):
     home, cli, base, _ = world
     cli("feeds", "add", feed_server.url("/business.xml"), "--category", "Business")
@@ -301,6 +302,7 @@ def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engi
     assert top == sorted(top, key=lambda r: -r["fit"])  # ordered by fit; score is what the threshold judges
 
 
+@pytest.mark.slow
 def test_second_night_with_nothing_new_gets_304s_and_adds_nothing(world, feed_server, engine):
     home, cli, base, _ = world
     cli("feeds", "add", feed_server.url("/business.xml"))
@@ -322,6 +324,7 @@ def test_second_night_with_nothing_new_gets_304s_and_adds_nothing(world, feed_se
         assert session.query(Suggestion).count() == count
 
 
+@pytest.mark.slow
 def test_bad_input_gets_one_line_and_loses_nothing(world, feed_server, tmp_path, engine):
     home, cli, base, contacts = world
     cli("feeds", "add", feed_server.url("/business.xml"))

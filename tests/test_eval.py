@@ -68,6 +68,7 @@ def test_a_whole_run_prints_the_table(bench_eval, capsys):
     assert "matcher + feedback" in out
 
 
+@pytest.mark.slow
 def test_eval_ranks_as_matcher_top_does(bench_eval, cli, tmp_path):
     """`matcher top CONTACT --json` returns exactly the ranking the evaluation scores."""
     import datetime as dt

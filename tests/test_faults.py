@@ -81,6 +81,7 @@ NO_CHARSET = (
 ).encode("utf-8")
 
 
+@pytest.mark.slow
 def test_fault_matrix_night_completes_with_clear_statuses(db, db_url, settings, feed_server, raw_server, monkeypatch,
                                                          cli):
     fs = feed_server
@@ -209,6 +210,7 @@ def test_fault_matrix_night_completes_with_clear_statuses(db, db_url, settings, 
     assert feeds["missing"] in failing and feeds["alpha"] not in failing
 
 
+@pytest.mark.slow
 def test_failing_feed_backs_off_exponentially_and_recovers(db, settings, feed_server):
     feed_server.special("/flaky.xml", status=500)
     feed = add_feed(db, feed_server.url("/flaky.xml"))

@@ -1,5 +1,7 @@
 from dataclasses import replace
 
+import pytest
+
 from matcher.config import FetchSettings
 from matcher.feeds.fetch import FetchRequest, fetch_all
 from tests.feedserver import rss
@@ -78,6 +80,7 @@ def test_body_cap_and_deadline(feed_server):
     assert slow.error.startswith("timed out")
 
 
+@pytest.mark.slow
 def test_per_host_limit_and_concurrency(feed_server):
     for i in range(6):
         feed_server.special(f"/s{i}.xml", body=b"<rss/>", delay=0.3)

@@ -336,6 +336,7 @@ def test_analyze_detects_language_when_not_given():
     assert "coltivatore" in analyze("I coltivatori brasiliani di caffè temono la siccità.")
 
 
+@pytest.mark.slow
 @given(st.text())
 @settings(max_examples=200, deadline=None)
 def test_analyze_never_raises(text):
@@ -478,6 +479,7 @@ def test_score_contacts_in_chunks_is_each_projects_best():
     assert best.max() > 0  # the random texts share words: the comparison is not all zeros
 
 
+@pytest.mark.slow
 @given(
     st.lists(st.text(max_size=200), min_size=1, max_size=4),
     st.lists(st.text(max_size=300), min_size=1, max_size=4),

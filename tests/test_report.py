@@ -55,6 +55,7 @@ def world(cli, tmp_path):
     return cli, tmp_path
 
 
+@pytest.mark.slow
 def test_report_is_one_escaped_static_page(world):
     cli, tmp_path = world
     out = tmp_path / "health.html"
