@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import gc
 import logging
 import os
 from collections.abc import Callable
@@ -90,29 +89,6 @@ def fetch_clock(as_of: dt.date) -> dt.datetime:
     return now if as_of == now.date() else dt.datetime.combine(as_of, dt.time(23, 0))
 
 
-@contextmanager
-def _night_gc():
-    """The night's garbage collection, tuned for a night:
-
-    - the objects alive when it starts (the libraries: scikit-learn, SQLAlchemy, lxml...)
-      outlive it: frozen, no collection scans them again, and the pages the forked workers
-      share stay shared (gc.freeze's documented use);
-    - it allocates millions of objects, nearly all freed by reference counting: the young
-      generation is collected every 50,000 allocations instead of 700.
-
-    Together a third of a second of a night. Undone after, so a long-lived caller keeps
-    Python's usual collection.
-    """
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
 def run_night(
     home: Home, as_of: dt.date, progress: Callable[[str, int, int], None] | None = None
 ) -> NightReport:
@@ -120,7 +96,7 @@ def run_night(
     handler = _file_logging(home)
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
-        with run_lock(home.settings.lock_path), _night_gc():
+        with run_lock(home.settings.lock_path):
             with home.db.session() as session:
                 # A run still "running" while we hold the lock was killed: say so.
                 for killed in session.scalars(select(Run).where(Run.status == "running")):

@@ -127,23 +127,24 @@ def home_db_url(tmp_path):
 
 
 @pytest.fixture
-def home_cli(tmp_path):
-    """`run(*args, ok=True, input=None)`: the matcher CLI on a new, initialised home in tmp_path;
-    with ok=True a non-zero exit fails the test with the command's output."""
+def cli(tmp_path):
+    """`cli(*args, input=None, ok=True, home=…)`: the matcher CLI in this process, returning
+    click's Result. `--home` is this test's home (tmp_path/"home", not initialised) unless
+    `home` names another, or is None for no `--home` at all. With ok=True a non-zero exit
+    fails the test and shows the command's output."""
     from click.testing import CliRunner
 
     from matcher.cli import main
 
     runner = CliRunner()
-    home = tmp_path / "home"
 
-    def run(*args, ok=True, input=None):
-        result = runner.invoke(main, ["--home", str(home), *args], input=input, catch_exceptions=False)
+    def run(*args, input=None, ok=True, home=tmp_path / "home"):
+        where = [] if home is None else ["--home", str(home)]
+        result = runner.invoke(main, [*where, *args], input=input, catch_exceptions=False)
         if ok:
             assert result.exit_code == 0, result.output
         return result
 
-    run("init")
     return run
 
 

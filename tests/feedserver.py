@@ -65,6 +65,9 @@ class FeedServer:
         self.specials: dict[str, Special] = {}
         self.log: list[LoggedRequest] = []
         self.modified: dict[str, float] = {}
+        # Requests being answered now, and the most at once: what a concurrency limit allows.
+        self.in_flight = 0
+        self.most_in_flight = 0
         self.lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self.port = self._server.server_address[1]
@@ -167,6 +170,16 @@ class FeedServer:
                     pass
 
             def _answer(self, head):
+                with server.lock:
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    self._answer_path(head)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+            def _answer_path(self, head):
                 path = self.path.split("?", 1)[0]
                 entry = LoggedRequest(self.command, self.path, dict(self.headers.items()))
                 with server.lock:

@@ -7,10 +7,8 @@ import json
 
 import pytest
 import vobject
-from click.testing import CliRunner
 
 from matcher.agenda import AgendaItem, ics_escape, to_ics
-from matcher.cli import main
 from matcher.models import Contact, Project
 from matcher.suggest import current_projects
 
@@ -36,13 +34,16 @@ CONTACTS = """
 
 
 @pytest.fixture
-def cli(home_cli, tmp_path):
+def cli(cli, tmp_path):
+    """The CLI on a home holding CONTACTS."""
+    cli("init")
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")
-    home_cli("contacts", "import", str(contacts), "--as-of", "2026-03-01")
-    return home_cli
+    cli("contacts", "import", str(contacts), "--as-of", "2026-03-01")
+    return cli
 
 
+@pytest.mark.slow
 def test_agenda_json_rows_and_their_days(cli):
     cli("log", "Giulia", "email", "--as-of", "2026-11-20")  # Giulia is within her cadence
     rows = json.loads(cli("agenda", "--as-of", "2026-11-25", "--days", "31", "--json").stdout)
@@ -129,13 +130,12 @@ def test_ics_folding_and_escaping_by_hand():
     assert event.summary.value == f"{'Zoë ' * 30}: {'è' * 50}"
 
 
-def test_follow_ups_on_a_night_with_fresh_articles(tmp_path):
+@pytest.mark.slow
+def test_follow_ups_on_a_night_with_fresh_articles(cli, tmp_path):
     """Only the courteous people with nothing suitable to send are due a check-in."""
-    home = str(tmp_path / "demo")
-    runner = CliRunner()
-    assert runner.invoke(main, ["demo", "--keep", home]).exit_code == 0
-    result = runner.invoke(main, ["--home", home, "agenda", "--json", "--as-of", "2026-11-20", "--days", "1"])
-    assert result.exit_code == 0, result.output
+    home = tmp_path / "demo"
+    cli("demo", "--keep", str(home), home=None)
+    result = cli("agenda", "--json", "--as-of", "2026-11-20", "--days", "1", home=home)
     follow_ups = {row["contact"] for row in json.loads(result.stdout) if row["kind"] == "follow-up"}
     # Paolo's boat matches no news; Marco has a fitting article, held only by the daily cap;
     # Stefano is do-not-contact

@@ -208,6 +208,7 @@ def people(db, tmp_path):
         ("contini", "Giulio Contini"),
     ],
 )
+@pytest.mark.slow
 def test_find_contact(people, ref, name):
     with people.session() as s:
         assert find_contact(s, ref).name == name
@@ -245,6 +246,7 @@ def test_find_contact_nothing(people):
 
 # --- add, edit, remove ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_add_contact(db):
     contact = add_contact(
         db, ContactRecord(name=" Anna  Bianchi ", email="anna@example.com", country="es",
@@ -261,6 +263,7 @@ def test_add_contact(db):
         add_contact(db, ContactRecord(name="X", email="nope"), DAY1)
 
 
+@pytest.mark.slow
 def test_edit_contact(people):
     contact = edit_contact(
         people, "giulia conti", role="Head of sourcing", cadence_days="45",
@@ -316,6 +319,7 @@ def test_remove_contact_with_its_projects_and_touches(people):
         remove_contact(people, "giulia conti")
 
 
+@pytest.mark.slow
 def test_list_contacts_orders_by_name_ignoring_accents_and_case(people):
     with people.session() as s:
         names = [c.name for c in list_contacts(s)]

@@ -9,10 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import inspect, select, text
 
-from matcher.cli import main
 from matcher.contacts import (
     contact_to_dict,
     edit_contact,
@@ -168,6 +166,7 @@ def test_plain_csv_and_yaml_take_the_new_fields(tmp_path):
     ("vcard_missing_end.vcf", 10, "started at line 6 is never closed"),
     ("vcard_bad_bday.vcf", 8, "birthday is not a real day"),
 ])
+@pytest.mark.slow
 def test_malformed_files_are_refused_whole_with_the_line(db, name, line, fragment):
     load(db, "google_contacts.csv")
     before = by_name(db)
@@ -178,17 +177,13 @@ def test_malformed_files_are_refused_whole_with_the_line(db, name, line, fragmen
     assert by_name(db) == before
 
 
-def test_malformed_file_through_the_cli_stores_nothing(tmp_path):
-    home = tmp_path / "home"
-    runner = CliRunner()
-    ok = runner.invoke(main, ["--home", str(home), "contacts", "import",
-                              str(FIXTURES / "linkedin_connections.csv"), "--as-of", "2026-10-01"])
-    assert ok.exit_code == 0, ok.output
-    bad = runner.invoke(main, ["--home", str(home), "contacts", "import",
-                               str(FIXTURES / "vcard_missing_end.vcf")])
+@pytest.mark.slow
+def test_malformed_file_through_the_cli_stores_nothing(cli):
+    cli("contacts", "import", str(FIXTURES / "linkedin_connections.csv"), "--as-of", "2026-10-01")
+    bad = cli("contacts", "import", str(FIXTURES / "vcard_missing_end.vcf"), ok=False)
     assert bad.exit_code != 0
     assert "vcard_missing_end.vcf:10:" in bad.output
-    listed = runner.invoke(main, ["--home", str(home), "contacts", "list", "--json"])
+    listed = cli("contacts", "list", "--json")
     assert [c["name"] for c in json.loads(listed.output)] == [
         "Elena Bruno", "Giulia Conti", "Marco Rossi"]
 
@@ -293,6 +288,7 @@ def test_filling_an_empty_company_is_not_a_job_change(db, tmp_path):
     assert report.job_changes == [] and count(db, JobChange) == 0
 
 
+@pytest.mark.slow
 def test_new_company_without_role_clears_the_old_role(db, tmp_path):
     load(db, "linkedin_connections.csv")
     path = tmp_path / "c.yaml"
@@ -321,28 +317,20 @@ def test_dry_run_reports_and_changes_nothing(db):
     assert count(db, JobChange) == 0 and count(db, Contact) == 3
 
 
-def test_cli_dry_run_and_format(tmp_path):
-    home = tmp_path / "home"
-    runner = CliRunner()
-
-    def cli(*args):
-        result = runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.output
-
+def test_cli_dry_run_and_format(cli, tmp_path):
     copy = tmp_path / "Connections.txt"
     shutil.copy(FIXTURES / "linkedin_connections.csv", copy)
     assert "3 added" in cli("contacts", "import", str(copy), "--format", "linkedin",
-                            "--as-of", "2026-10-01")
+                            "--as-of", "2026-10-01").output
     out = cli("contacts", "import", str(FIXTURES / "linkedin_connections_later.csv"),
-              "--dry-run", "--as-of", "2026-11-15")
+              "--dry-run", "--as-of", "2026-11-15").output
     assert "dry run, nothing stored" in out and "job change Giulia Conti" in out
-    rows = json.loads(cli("contacts", "list", "--json"))
+    rows = json.loads(cli("contacts", "list", "--json").output)
     assert {r["name"]: r["company"] for r in rows}["Giulia Conti"] == "Caffè Aurora"
     out = cli("contacts", "import", str(FIXTURES / "linkedin_connections_later.csv"),
-              "--as-of", "2026-11-15")
+              "--as-of", "2026-11-15").output
     assert "2 job changes" in out
-    rows = json.loads(cli("contacts", "list", "--json"))
+    rows = json.loads(cli("contacts", "list", "--json").output)
     assert {r["name"]: r["company"] for r in rows}["Giulia Conti"] == "Torrefazione Milano"
 
 

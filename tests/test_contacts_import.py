@@ -234,6 +234,7 @@ VALUES = st.one_of(
 KEYS = st.one_of(st.sampled_from(CSV_COLUMNS), st.text(max_size=10))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(KEYS, VALUES, max_size=8))
 def test_row_parser_only_raises_input_file_error(row):
@@ -260,6 +261,7 @@ def test_any_text_is_a_contacts_file_or_a_clear_error(text):
             assert all(isinstance(r, ContactRecord) for r in records)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.sampled_from(["name", "email", "birthday", "cadence_days",
                                         "do_not_contact", "country", "projects"]),

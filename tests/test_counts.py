@@ -51,6 +51,7 @@ def counted(monkeypatch):
     return seen
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32), st.sampled_from([{}, {"min_df": 1, "max_df": 1.0}, {"max_df": 3}]))
 def test_a_fit_with_kept_counts_equals_a_fit_counting_everything(tmp_path_factory, seed, params):
@@ -149,6 +150,7 @@ def test_records_without_ids_are_counted_and_not_kept(tmp_path):
     assert not path.exists()
 
 
+@pytest.mark.slow
 def test_the_nights_ranking_counts_only_its_new_articles(db, tmp_path, counted):
     from matcher.config import Settings
     from matcher.suggest import Ranking

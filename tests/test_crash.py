@@ -18,13 +18,13 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from matcher.cli import main
 from matcher.models import Article, Run, Suggestion, Touch
 from tests.feedserver import rss
+
+pytestmark = pytest.mark.slow  # minutes of real runs killed and restarted
 
 KILLS = int(os.environ.get("MATCHER_CRASH_KILLS", "30"))
 START = dt.date(2026, 11, 2)
@@ -159,10 +159,9 @@ def matcher_run(home: Path, day: int) -> subprocess.Popen:
 
 
 @pytest.fixture
-def crash_home(tmp_path, db_url, feed_server):
+def crash_home(cli, tmp_path, db_url, feed_server):
     home = tmp_path / "home"
-    runner = CliRunner()
-    assert runner.invoke(main, ["--home", str(home), "init"]).exit_code == 0
+    cli("init")
     (home / "matcher.toml").write_text(
         f'[database]\nurl = "{db_url}"\n[fetch]\nworkers = 2\ntimeout = 2.0\ndeadline = 4.0\n'
         f"[throttle]\ndaily_cap = 8\nmin_score = 0.05\ncadence_days = 1\n"
@@ -170,12 +169,9 @@ def crash_home(tmp_path, db_url, feed_server):
         encoding="utf-8",
     )
     (tmp_path / "c.yaml").write_text(contacts_yaml(), encoding="utf-8")
-    res = runner.invoke(main, ["--home", str(home), "contacts", "import", str(tmp_path / "c.yaml"),
-                               "--as-of", "2026-10-01"])
-    assert res.exit_code == 0, res.output
+    cli("contacts", "import", str(tmp_path / "c.yaml"), "--as-of", "2026-10-01")
     for topic in TOPICS:
-        res = runner.invoke(main, ["--home", str(home), "feeds", "add", feed_server.url(f"/{topic}.xml")])
-        assert res.exit_code == 0, res.output
+        cli("feeds", "add", feed_server.url(f"/{topic}.xml"))
     return home
 
 
@@ -206,9 +202,8 @@ def check_whole(db_url: str, marks: dict[int, str]) -> dict:
         engine.dispose()
 
 
-def test_sigkill_at_random_moments_never_corrupts(crash_home, db_url, feed_server):
+def test_sigkill_at_random_moments_never_corrupts(crash_home, db_url, feed_server, cli):
     rng = random.Random(5)
-    runner = CliRunner()
     zygote = Zygote(crash_home.parent / "runs-stderr.log")
     marks: dict[int, str] = {}
     killed = completed = 0
@@ -246,14 +241,10 @@ def test_sigkill_at_random_moments_never_corrupts(crash_home, db_url, feed_serve
                 completed += 1
         check_whole(db_url, marks)
         # The person decides a few things between runs.
-        res = runner.invoke(main, ["--home", str(crash_home), "suggestions", "--json",
-                                   "--as-of", (START + dt.timedelta(days=day)).isoformat()])
-        assert res.exit_code == 0, res.output
+        res = cli("suggestions", "--json", "--as-of", (START + dt.timedelta(days=day)).isoformat())
         for row in json.loads(res.output)[:2]:
             status = rng.choice(["sent", "skipped"])
-            res = runner.invoke(main, ["--home", str(crash_home), "mark", str(row["id"]), status,
-                                       "--as-of", (START + dt.timedelta(days=day)).isoformat()])
-            assert res.exit_code == 0, res.output
+            cli("mark", str(row["id"]), status, "--as-of", (START + dt.timedelta(days=day)).isoformat())
             marks[row["id"]] = status
         if killed % 5 == 4 or rng.random() < 0.1:
             # Every so often a run is let finish: it completes what the killed ones left.
@@ -279,13 +270,11 @@ def test_sigkill_at_random_moments_never_corrupts(crash_home, db_url, feed_serve
     assert figures["articles"] >= len(TOPICS) * 4 * (day + 1)
 
 
-def test_mark_and_review_work_while_a_run_is_in_progress(crash_home, db_url, feed_server):
-    runner = CliRunner()
+def test_mark_and_review_work_while_a_run_is_in_progress(crash_home, db_url, feed_server, cli):
     publish(feed_server, 0)
     proc = matcher_run(crash_home, 0)
     assert proc.wait(timeout=60) == 0
-    pending = json.loads(runner.invoke(main, ["--home", str(crash_home), "suggestions", "--json",
-                                              "--as-of", "2026-11-02"]).output)
+    pending = json.loads(cli("suggestions", "--json", "--as-of", "2026-11-02").output)
     assert len(pending) >= 2
     # The next night's feeds answer slowly: the run holds its lock and writes as feeds arrive.
     publish(feed_server, 1)
@@ -295,14 +284,9 @@ def test_mark_and_review_work_while_a_run_is_in_progress(crash_home, db_url, fee
     try:
         time.sleep(1.2)
         assert proc.poll() is None, "the run ended before the test could overlap it"
-        res = runner.invoke(main, ["--home", str(crash_home), "mark", str(pending[0]["id"]), "sent",
-                                   "--as-of", "2026-11-03"])
-        assert res.exit_code == 0, res.output
-        res = runner.invoke(main, ["--home", str(crash_home), "review", "--as-of", "2026-11-03"], input="s\nq\n")
-        assert res.exit_code == 0, res.output
-        res = runner.invoke(main, ["--home", str(crash_home), "suggestions", "--status", "all", "--json",
-                                   "--as-of", "2026-11-03"])
-        assert res.exit_code == 0, res.output
+        cli("mark", str(pending[0]["id"]), "sent", "--as-of", "2026-11-03")
+        cli("review", "--as-of", "2026-11-03", input="s\nq\n")
+        res = cli("suggestions", "--status", "all", "--json", "--as-of", "2026-11-03")
         assert proc.poll() is None, "the decisions were not taken while the run was going"
         statuses = {r["id"]: r["status"] for r in json.loads(res.output)}
         assert statuses[pending[0]["id"]] == "sent"

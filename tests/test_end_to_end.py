@@ -9,11 +9,9 @@ import email.utils
 import json
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from matcher.cli import main
 from matcher.config import ThrottleSettings
 from matcher.models import Article, Suggestion, Touch
 from tests.feedserver import FeedServer, rss
@@ -169,18 +167,10 @@ def page_for(item: dict) -> bytes:
 
 
 @pytest.fixture
-def world(tmp_path, feed_server, db_url, monkeypatch):
+def world(cli, tmp_path, feed_server, db_url, monkeypatch):
     """A home whose database is `db_url` (a SQLite file, or PostgreSQL when available)."""
     home = tmp_path / "home"
     monkeypatch.setenv("MATCHER_DB", db_url)
-    runner = CliRunner()
-
-    def cli(*args, ok=True, input=None):
-        result = runner.invoke(main, ["--home", str(home), *args], input=input, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
     base = feed_server.url("")
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")
@@ -206,6 +196,7 @@ def serve_day(server: FeedServer, day: dt.date, base: str):
     server.set("/tech.xml", rss("Tech Daily", teasers, link=base))
 
 
+@pytest.mark.slow
 def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engine):
     home, cli, base, _ = world
     cli("feeds", "add", feed_server.url("/business.xml"), "--category", "Business")
@@ -311,6 +302,7 @@ def test_a_month_of_nights_respects_every_courtesy_rule(world, feed_server, engi
     assert top == sorted(top, key=lambda r: -r["fit"])  # ordered by fit; score is what the threshold judges
 
 
+@pytest.mark.slow
 def test_second_night_with_nothing_new_gets_304s_and_adds_nothing(world, feed_server, engine):
     home, cli, base, _ = world
     cli("feeds", "add", feed_server.url("/business.xml"))
@@ -332,6 +324,7 @@ def test_second_night_with_nothing_new_gets_304s_and_adds_nothing(world, feed_se
         assert session.query(Suggestion).count() == count
 
 
+@pytest.mark.slow
 def test_bad_input_gets_one_line_and_loses_nothing(world, feed_server, tmp_path, engine):
     home, cli, base, contacts = world
     cli("feeds", "add", feed_server.url("/business.xml"))

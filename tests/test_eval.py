@@ -68,14 +68,12 @@ def test_a_whole_run_prints_the_table(bench_eval, capsys):
     assert "matcher + feedback" in out
 
 
-def test_eval_ranks_as_matcher_top_does(bench_eval, tmp_path):
+@pytest.mark.slow
+def test_eval_ranks_as_matcher_top_does(bench_eval, cli, tmp_path):
     """`matcher top CONTACT --json` returns exactly the ranking the evaluation scores."""
     import datetime as dt
     import json
 
-    from click.testing import CliRunner
-
-    from matcher.cli import main
     from matcher.config import Settings
     from matcher.home import open_home
     from matcher.models import Article, Contact, Project
@@ -93,8 +91,6 @@ def test_eval_ranks_as_matcher_top_does(bench_eval, tmp_path):
             session.add(Contact(name=p.name, projects=[Project(text=p.project)]))
     home.close()
     for i, p in enumerate(profiles):
-        res = CliRunner().invoke(main, ["--home", str(tmp_path / "home"), "top", p.name, "--json",
-                                        "--limit", "50", "--as-of", bench_eval.TODAY.isoformat()])
-        assert res.exit_code == 0, res.output
+        res = cli("top", p.name, "--json", "--limit", "50", "--as-of", bench_eval.TODAY.isoformat())
         urls = [row["article_url"] for row in json.loads(res.output)]
         assert urls == [docs[j].id for j in rankings[i]]

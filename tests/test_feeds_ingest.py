@@ -41,6 +41,7 @@ def feeds(db):
     return {f.id: f for f in list_feeds(db)}
 
 
+@pytest.mark.slow
 def test_two_feeds_page_fetch_then_304(db, settings, feed_server):
     feed_server.set("/eco.xml", rss("Economia", [
         {"title": "Caffè verde, nuovi contratti", "link": "https://eco.example/1", "guid": "eco-1",
@@ -101,6 +102,7 @@ def test_two_feeds_page_fetch_then_304(db, settings, feed_server):
     assert feeds(db)[eco.id].last_status == "ok: 1 new"
 
 
+@pytest.mark.slow
 def test_pages_in_overlapping_batches(db, settings, feed_server, monkeypatch):
     # Pages go in batches, the next downloading while the last is extracted: every page's text
     # must land on its own article, through the pool (4 pages >= POOL_MIN_BATCH) and across batches.
@@ -122,6 +124,7 @@ def test_pages_in_overlapping_batches(db, settings, feed_server, monkeypatch):
         assert f"Genoa and Valencia {i} invest" in arts[f"Teaser {i}"].text
 
 
+@pytest.mark.slow
 def test_broken_feeds_are_recorded_and_good_one_still_ingested(db, settings, feed_server):
     feed_server.set("/html.xml", b"<!DOCTYPE html><html><body>Login</body></html>", "text/html")
     feed_server.set("/junk.xml", b"\x00\x13garbage{{{", "application/octet-stream")
@@ -238,6 +241,7 @@ def test_a_feed_that_cannot_be_stored_fails_alone(db, settings, tmp_path, monkey
     assert "cannot store: RuntimeError: disk says no" in broken.last_error and broken.error_count == 1
 
 
+@pytest.mark.slow
 def test_process_pool_batch(db, settings, tmp_path):
     for i in range(5):
         p = tmp_path / f"f{i}.xml"
@@ -247,6 +251,7 @@ def test_process_pool_batch(db, settings, tmp_path):
     assert report.feeds_ok == 5 and len(report.new_article_ids) == 5
 
 
+@pytest.mark.slow
 def test_bundled_sample_feeds_ingest_offline(db, settings):
     from pathlib import Path
 

@@ -118,6 +118,7 @@ def urls(draw):
     return f"{scheme}://{host}{path}" + (f"?{urlencode(params)}" if params else "") + frag
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(urls())
 def test_canonical_url_properties(url):
@@ -129,12 +130,14 @@ def test_canonical_url_properties(url):
     assert c.split("://")[1].split("/")[0] == c.split("://")[1].split("/")[0].lower()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_canonical_url_never_raises(text):
     assert isinstance(canonical_url(text), str)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(st.none(), st.text()), st.one_of(st.none(), st.text()), st.text(), st.text())
 def test_article_key_is_sha256_hex(guid, url, title, content):
@@ -143,6 +146,7 @@ def test_article_key_is_sha256_hex(guid, url, title, content):
     assert key == article_key(guid, url, title, content)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=2000), st.sampled_from(["", "text/html", "application/rss+xml", "text/xml"]))
 def test_parse_feed_never_raises(body, content_type):
@@ -150,6 +154,7 @@ def test_parse_feed_never_raises(body, content_type):
     assert feed.entries or feed.error is None or "\n" not in feed.error
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(max_size=40), max_size=4))
 def test_parse_feed_never_raises_on_rss_like_text(titles):
@@ -351,6 +356,7 @@ DECLINED = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(DECLINED))
 def test_fast_path_declines_what_feedparser_must_read(name):
     body, content_type = DECLINED[name]
@@ -359,6 +365,7 @@ def test_fast_path_declines_what_feedparser_must_read(name):
         assert parse_feed(body, FEED_URL, content_type) == P._parse_feedparser(body, FEED_URL, content_type)
 
 
+@pytest.mark.slow
 def test_faults_still_behave_as_before():
     laughs = parse_feed(BILLION_LAUGHS, "u", "application/rss+xml")
     assert all(len(e.title) < 1000 for e in laughs.entries)
@@ -480,6 +487,7 @@ def feed_documents(draw):
     return (decl + doc).encode("utf-8"), url, content_type
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(feed_documents())
 def test_fast_path_agrees_with_feedparser_on_generated_feeds(document):
@@ -490,6 +498,7 @@ def test_fast_path_agrees_with_feedparser_on_generated_feeds(document):
         assert fast == P._parse_feedparser(body, url, content_type) == feed
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=3000).map(lambda b: b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>' + b),
        st.sampled_from(["", "application/rss+xml; charset=utf-8", "text/xml"]))
@@ -498,6 +507,7 @@ def test_parse_feed_never_raises_on_xml_prefixed_bytes(body, content_type):
     assert feed.entries or feed.error is None or "\n" not in feed.error
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(
     st.builds("{}{} {} {:04d} {:02d}:{:02d}:{:02d} {}".format,
@@ -518,6 +528,7 @@ def test_fast_dates_are_feedparsers(text):
 _url_bits = st.sampled_from(list("abcXYZ019-._~:@%/?#;&=+ !$'()*,[]\\\t\néü") + ["http://", "https://", "//", "..", "/./"])
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["", "http://a.example/x/y", "https://b.example/", "u", "ftp://f.example/"]),
        st.tuples(st.sampled_from(["", "http://", "https://", "HTTP://"]), st.lists(_url_bits, max_size=10).map("".join)).map("".join))
@@ -525,6 +536,7 @@ def test_fast_url_resolution_is_feedparsers(base, uri):
     assert F._fp_resolve(base, uri) == _urljoin(base, uri)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([b"<?", b"?>", b"xml", b" encoding=", b"'", b'"', b"utf-8", b"\n", b"x", b"<rss>"]),
                 max_size=12).map(b"".join))
@@ -533,6 +545,7 @@ def test_declared_encoding_is_feedparsers(data):
     assert F._xml_pi_encoding(data) == (match.group(1) if match else None)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2028\u3000ab\x1b[31m\x9bc<p>&amp;")), max_size=30))
 def test_faster_text_cleanup_is_the_same(text):
@@ -588,6 +601,7 @@ def _markup(draw):
     return draw(st.sampled_from(_ODD))
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(_markup(), max_size=14).map("".join))
 def test_html_to_text_is_what_html_parser_gave(html):

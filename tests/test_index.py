@@ -11,15 +11,14 @@ import pytest
 from sqlalchemy import MetaData, create_engine, select
 
 from matcher.config import load as load_settings
-from tests.test_cli import invoke
 
 DAY = "2026-11-20"
 
 
 @pytest.fixture
-def demo_home(tmp_path) -> Path:
+def demo_home(cli, tmp_path) -> Path:
     home = tmp_path / "demo"
-    assert invoke("demo", "--keep", str(home)).exit_code == 0
+    cli("demo", "--keep", str(home), home=None)
     return home
 
 
@@ -46,54 +45,56 @@ def cache_state(home: Path) -> dict:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((home / "cache").iterdir())}
 
 
-def top(home: Path, who: str, day: str = DAY) -> list[dict]:
-    result = invoke("--home", str(home), "top", who, "--json", "--as-of", day)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+def top(cli, home: Path, who: str, day: str = DAY) -> list[dict]:
+    return json.loads(cli("top", who, "--json", "--as-of", day, home=home).stdout)
 
 
-def test_the_night_keeps_its_index_and_the_read_only_commands_write_nothing(demo_home):
+@pytest.mark.slow
+def test_the_night_keeps_its_index_and_the_read_only_commands_write_nothing(cli, demo_home):
     assert (demo_home / "cache" / "index.pkl").exists()
     before = database_state(demo_home), cache_state(demo_home)
-    rows = top(demo_home, "Francesca Ricci")
+    rows = top(cli, demo_home, "Francesca Ricci")
     assert rows[0]["title"].startswith("Porti, a Genova") and rows[0]["passes"]
     for command in (["why", "Luca Ferrari"], ["agenda", "--days", "30"], ["top", "Paolo Greco"]):
-        assert invoke("--home", str(demo_home), *command, "--json", "--as-of", DAY).exit_code == 0
+        cli(*command, "--json", "--as-of", DAY, home=demo_home)
     assert (database_state(demo_home), cache_state(demo_home)) == before
 
 
-def test_a_missing_index_is_ranked_again_in_memory(demo_home):
-    with_index = top(demo_home, "Luca Ferrari")
+@pytest.mark.slow
+def test_a_missing_index_is_ranked_again_in_memory(cli, demo_home):
+    with_index = top(cli, demo_home, "Luca Ferrari")
     (demo_home / "cache" / "index.pkl").unlink()
     before = database_state(demo_home)
-    assert top(demo_home, "Luca Ferrari") == with_index
+    assert top(cli, demo_home, "Luca Ferrari") == with_index
     assert not (demo_home / "cache" / "index.pkl").exists()  # read-only: the night writes it
     assert database_state(demo_home) == before
-    assert invoke("--home", str(demo_home), "run", "--quiet", "--as-of", DAY).exit_code == 0
+    cli("run", "--quiet", "--as-of", DAY, home=demo_home)
     assert (demo_home / "cache" / "index.pkl").exists()
-    assert top(demo_home, "Luca Ferrari") == with_index
+    assert top(cli, demo_home, "Luca Ferrari") == with_index
 
 
-def test_a_damaged_or_stale_index_is_never_an_error(demo_home):
-    expected = top(demo_home, "Giulia Conti")
+@pytest.mark.slow
+def test_a_damaged_or_stale_index_is_never_an_error(cli, demo_home):
+    expected = top(cli, demo_home, "Giulia Conti")
     (demo_home / "cache" / "index.pkl").write_bytes(b"not a pickle")
-    assert top(demo_home, "Giulia Conti") == expected
+    assert top(cli, demo_home, "Giulia Conti") == expected
     # another day: other fresh articles than the index was made for
-    later = top(demo_home, "Giulia Conti", "2026-11-28")
+    later = top(cli, demo_home, "Giulia Conti", "2026-11-28")
     assert later and all(r["published"] >= "2026-11-14" for r in later)
     assert expected[0]["title"].startswith("Caffè verde") and expected[0]["published"] < "2026-11-14"
 
 
-def test_a_second_night_on_the_same_day_takes_the_index_as_it_is(demo_home, monkeypatch):
+@pytest.mark.slow
+def test_a_second_night_on_the_same_day_takes_the_index_as_it_is(cli, demo_home, monkeypatch):
     from matcher.suggest import Ranking
 
     fits = []
     real = Ranking.build.__func__
     monkeypatch.setattr(Ranking, "build", classmethod(lambda cls, *a: fits.append(a) or real(cls, *a)))
-    expected = top(demo_home, "Francesca Ricci")
-    assert invoke("--home", str(demo_home), "run", "--quiet", "--as-of", DAY).exit_code == 0
+    expected = top(cli, demo_home, "Francesca Ricci")
+    cli("run", "--quiet", "--as-of", DAY, home=demo_home)
     assert fits == []
-    assert top(demo_home, "Francesca Ricci") == expected
+    assert top(cli, demo_home, "Francesca Ricci") == expected
     # a later day whose window has lost some of the articles: the night fits again
-    assert invoke("--home", str(demo_home), "run", "--quiet", "--as-of", "2026-11-25").exit_code == 0
+    cli("run", "--quiet", "--as-of", "2026-11-25", home=demo_home)
     assert len(fits) == 1

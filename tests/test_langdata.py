@@ -102,6 +102,7 @@ def test_cache_dir_resolution(monkeypatch, tmp_path):
     assert langdata.cache_dir() == tmp_path / "home" / ".cache" / "matcher"
 
 
+@pytest.mark.slow
 def test_identifier_is_cached_and_identical(cache, library_identifier, monkeypatch):
     assert langdata.identifier(LANGUAGES) is not None  # the real library path, once
     assert langdata.sources["langid"] == "library"
@@ -113,6 +114,7 @@ def test_identifier_is_cached_and_identical(cache, library_identifier, monkeypat
     _assert_same_identifier(cached, library_identifier)
 
 
+@pytest.mark.slow
 def test_a_corrupt_identifier_file_is_rebuilt(warm, library_identifier, monkeypatch):
     (path,) = warm.glob("langid-*.npy")
     size = path.stat().st_size
@@ -178,6 +180,7 @@ def _words() -> list[str]:
     return sorted(words)
 
 
+@pytest.mark.slow
 def test_lemma_dictionaries_are_cached_and_identical(cache, monkeypatch):
     for lang in analysis.LEMMA_LANGUAGES:
         langdata.lemma_dictionary(lang)
@@ -203,6 +206,7 @@ def test_lemma_dictionaries_are_cached_and_identical(cache, monkeypatch):
             assert lemmatizer.lemmatize(word, lang) == simplemma.lemmatize(word, lang=lang), (word, lang)
 
 
+@pytest.mark.slow
 def test_the_whole_dictionary_round_trips(warm_cache, monkeypatch):
     monkeypatch.setenv("MATCHER_CACHE_DIR", str(warm_cache))
     for lang in analysis.LEMMA_LANGUAGES:
@@ -219,6 +223,7 @@ def _out_of_range(data: bytes) -> bytes:
     return data[:start] + (2**31 - 1).to_bytes(4, sys.byteorder) + data[start + 4:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "out_of_range"])
 def test_a_corrupt_lemma_file_is_rebuilt(warm, monkeypatch, damage):
     (path,) = warm.glob("lemmas-en-*.lem")
@@ -251,6 +256,7 @@ def test_analysis_goes_through_the_cache(warm, monkeypatch, library_identifier):
         analysis._TERM_CACHES.clear()
 
 
+@pytest.mark.slow
 def test_an_identifier_file_that_would_index_out_of_range_is_rebuilt(warm, library_identifier, monkeypatch):
     (path,) = warm.glob("langid-*.npy")
     good = path.read_bytes()

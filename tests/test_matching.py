@@ -332,6 +332,7 @@ def test_analyze_detects_language_when_not_given():
     assert "coltivatore" in analyze("I coltivatori brasiliani di caffè temono la siccità.")
 
 
+@pytest.mark.slow
 @given(st.text())
 @settings(max_examples=200, deadline=None)
 def test_analyze_never_raises(text):
@@ -449,6 +450,32 @@ def test_rank_contacts_takes_each_contacts_best_project(matcher):
     np.testing.assert_array_equal(scored.rank, again.rank)
 
 
+def test_rank_contacts_in_chunks_is_each_projects_best():
+    """More projects than one chunk of rows (matcher.matching.ranker multiplies 128 at a
+    time), up to three per contact: every match is the best of the contact's own projects."""
+    rng = np.random.default_rng(0)
+    words = [f"term{i}" for i in range(400)]
+    def text(n):
+        return " ".join(rng.choice(words, n))
+    articles = [{"title": text(8), "text": text(60), "language": "xx"} for _ in range(40)]
+    matcher = ProjectMatcher().fit(articles)
+    contacts = [[text(12) for _ in range(rng.integers(0, 4))] for _ in range(300)]
+    scored = matcher.rank_contacts(contacts, matcher.transform_articles(articles))
+    assert scored.match.shape == scored.project.shape == (300, 40)
+    single = matcher.score([t for projects in contacts for t in projects], articles)
+    start = 0
+    for c, projects in enumerate(contacts):
+        if not projects:
+            assert (scored.rank[c] == 0).all() and (scored.project[c] == -1).all()
+            continue
+        mine = single[start:start + len(projects)]
+        np.testing.assert_allclose(scored.match[c], mine.max(axis=0), atol=1e-6)
+        assert ((scored.project[c] >= 0) & (scored.project[c] < len(projects))).all()
+        start += len(projects)
+    assert scored.match.max() > 0  # the random texts share words: the comparison is not all zeros
+
+
+@pytest.mark.slow
 @given(
     st.lists(st.text(max_size=200), min_size=1, max_size=4),
     st.lists(st.text(max_size=300), min_size=1, max_size=4),

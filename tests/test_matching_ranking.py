@@ -112,6 +112,7 @@ def home(tmp_path):
     home.close()
 
 
+@pytest.mark.slow
 def test_top_shows_a_story_once(home):
     from matcher.suggest import top
 
@@ -124,6 +125,7 @@ def test_top_shows_a_story_once(home):
     assert sum(u.endswith(("/8", "/24")) for u in urls) == 1
 
 
+@pytest.mark.slow
 def test_night_never_sends_a_second_version_of_a_story(home):
     from sqlalchemy import select
 
@@ -142,6 +144,7 @@ def test_night_never_sends_a_second_version_of_a_story(home):
     assert report.best is None or report.best.article.key not in ("a8", "a24")
 
 
+@pytest.mark.slow
 def test_feedback_reaches_top(home):
     from sqlalchemy import select
 

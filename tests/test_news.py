@@ -32,13 +32,16 @@ NEWS = "I published an analysis of green coffee supply contracts with growers in
 
 
 @pytest.fixture
-def cli(home_cli, tmp_path):
+def cli(cli, tmp_path):
+    """The CLI on a home holding CONTACTS."""
+    cli("init")
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")
-    home_cli("contacts", "import", str(contacts), "--as-of", "2026-10-01")
-    return home_cli
+    cli("contacts", "import", str(contacts), "--as-of", "2026-10-01")
+    return cli
 
 
+@pytest.mark.slow
 def test_news_is_proposed_to_the_contact_it_fits_and_counts_as_a_give(cli):
     out = cli("news", "add", NEWS, "--link", "https://example.com/coffee", "--as-of", "2026-10-20")
     assert "added news" in out.stdout
@@ -56,6 +59,7 @@ def test_news_is_proposed_to_the_contact_it_fits_and_counts_as_a_give(cli):
     assert [t["kind"] for t in shown["touches"]] == ["news"] and shown["gives"] == 1
 
 
+@pytest.mark.slow
 def test_news_stays_fresh_longer_than_an_article_but_not_forever(cli):
     cli("news", "add", NEWS, "--as-of", "2026-09-01")
     cli("log", "Giulia", "email", "--as-of", "2026-09-01")  # recruiter cadence: 30 days
@@ -68,6 +72,7 @@ def test_news_stays_fresh_longer_than_an_article_but_not_forever(cli):
     assert json.loads(cli("suggestions", "--json", "--as-of", "2026-11-15").stdout) == []
 
 
+@pytest.mark.slow
 def test_news_respects_the_throttle(cli):
     cli("log", "Giulia", "call", "--as-of", "2026-10-15")
     cli("news", "add", NEWS, "--as-of", "2026-10-20")

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "eval"
 
 
+@pytest.mark.slow  # a Jupyter kernel and the whole notebook
 def test_evaluation_notebook_runs(monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

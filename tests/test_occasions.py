@@ -9,11 +9,9 @@ import json
 
 import pytest
 from alembic import command
-from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from matcher.cli import main
 from matcher.config import OccasionSettings
 from matcher.contacts.fields import NO_YEAR
 from matcher.courtesy.occasions import (
@@ -169,17 +167,8 @@ END:VCARD\r
 
 
 @pytest.fixture
-def home(tmp_path, db_url, monkeypatch):
+def home(cli, tmp_path, db_url, monkeypatch):
     monkeypatch.setenv("MATCHER_DB", db_url)
-    runner = CliRunner()
-    path = tmp_path / "home"
-
-    def cli(*args, ok=True, input=None):
-        result = runner.invoke(main, ["--home", str(path), *args], input=input, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
     cli("init")
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(CONTACTS, encoding="utf-8")
@@ -212,6 +201,7 @@ def replay(cli, nights) -> dict[str, list[tuple[str, str, str]]]:
     return seen
 
 
+@pytest.mark.slow
 def test_replayed_nights_greet_on_the_right_days(home):
     cli, _ = home
     nights = [*days(D(2026, 11, 23), D(2026, 12, 3)), *days(D(2026, 12, 19), D(2027, 1, 2)),
@@ -240,6 +230,7 @@ def test_replayed_nights_greet_on_the_right_days(home):
     assert shown["gives"] == 3 and shown["asks"] == 0
 
 
+@pytest.mark.slow
 def test_an_unsent_greeting_expires_after_its_day_and_new_year_then_comes(home):
     cli, _ = home
     for day in (D(2026, 12, 22), D(2026, 12, 26), D(2026, 12, 31)):
@@ -249,6 +240,7 @@ def test_an_unsent_greeting_expires_after_its_day_and_new_year_then_comes(home):
     assert giulia == [("Christmas Day", "expired"), ("New Year's Day", "pending")]
 
 
+@pytest.mark.slow
 def test_snoozed_contact_is_greeted_when_the_snooze_ends_inside_the_window(home):
     cli, _ = home
     cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-24", "--as-of", "2026-12-01")
@@ -267,6 +259,7 @@ def test_greetings_do_not_use_up_the_daily_cap_nor_go_to_do_not_contact(home, tm
     assert out["greetings_new"] == 3  # Giulia, John, Hans; not Irene
 
 
+@pytest.mark.slow
 def test_a_job_change_is_congratulated_once_within_its_window(home, tmp_path):
     cli, _ = home
     later = tmp_path / "later.yaml"
@@ -292,6 +285,7 @@ def test_an_old_job_change_is_not_congratulated_late(home, tmp_path):
     assert out["greetings_new"] == 0
 
 
+@pytest.mark.slow
 def test_custom_dates_from_the_command_line(home):
     cli, _ = home
     cli("occasions", "add", "Hans", "06-29", "Namenstag")

@@ -7,11 +7,12 @@ import json
 import pytest
 
 
-
 @pytest.fixture
-def cli(home_cli, tmp_path):
-    home_cli("contacts", "add", "Bruno Ferri", "--kind", "headhunter", "--as-of", "2026-01-01")
-    return home_cli
+def cli(cli):
+    """The CLI on a home holding one headhunter, Bruno Ferri."""
+    cli("init")
+    cli("contacts", "add", "Bruno Ferri", "--kind", "headhunter", "--as-of", "2026-01-01")
+    return cli
 
 
 def why(cli, day):

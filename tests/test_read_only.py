@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
-from tests.test_cli import invoke
 from tests.test_index import DAY, database_state
 
 READS = [
@@ -25,10 +24,10 @@ READS = [
 
 
 @pytest.fixture
-def night_home(tmp_path) -> Path:
+def night_home(tmp_path, cli) -> Path:
     """A home as the demo's night leaves it (its database is the test's own on PostgreSQL)."""
     home = tmp_path / "demo"
-    assert invoke("demo", "--keep", str(home)).exit_code == 0
+    cli("demo", "--keep", str(home), home=None)
     return home
 
 
@@ -62,32 +61,31 @@ def try_a_write(outcomes: list[str]):
     return listener
 
 
-def run_reads(home: Path, out: Path) -> list[str]:
+def run_reads(cli, home: Path, out: Path) -> list[str]:
     """Run the five commands (text and JSON) on `home`: how each connection met a write."""
     outcomes: list[str] = []
     listener = try_a_write(outcomes)
     event.listen(Pool, "checkout", listener)
     try:
         for args in READS + [["report", "--html", str(out / "report.html")]]:
-            result = invoke("--home", str(home), *args, "--as-of", DAY)
-            assert result.exit_code == 0, (args, result.output)
+            cli(*args, "--as-of", DAY, home=home)
     finally:
         event.remove(Pool, "checkout", listener)
     assert "Francesca Ricci" in (out / "report.html").read_text()
     return outcomes
 
 
-def test_the_read_commands_run_on_a_read_only_copy_of_a_home(night_home, tmp_path):
+def test_the_read_commands_run_on_a_read_only_copy_of_a_home(night_home, tmp_path, cli):
     copy = tmp_path / "copy"
     shutil.copytree(night_home, copy)
     # news added after the night: the nightly index no longer serves, and the commands rank
     # in memory an article that has no analysis stored yet
     news = ["news", "add", "Ho scritto un'analisi sui porti automatizzati di Genova", "--as-of", DAY]
-    assert invoke("--home", str(copy), *news).exit_code == 0
+    cli(*news, home=copy)
     make_read_only(copy)
     before = database_state(copy), files_state(copy)
     try:
-        outcomes = run_reads(copy, tmp_path)
+        outcomes = run_reads(cli, copy, tmp_path)
         assert outcomes and "written" not in outcomes
         assert (database_state(copy), files_state(copy)) == before
     finally:
@@ -95,9 +93,9 @@ def test_the_read_commands_run_on_a_read_only_copy_of_a_home(night_home, tmp_pat
             p.chmod(stat.S_IMODE(p.stat().st_mode) | 0o200)
 
 
-def test_in_a_home_that_may_be_written_they_write_nothing_either(night_home, tmp_path):
+def test_in_a_home_that_may_be_written_they_write_nothing_either(night_home, tmp_path, cli):
     before = database_state(night_home), files_state(night_home)
-    outcomes = run_reads(night_home, tmp_path)
+    outcomes = run_reads(cli, night_home, tmp_path)
     assert outcomes and "written" not in outcomes
     after = files_state(night_home)
     # beside a WAL database a reader leaves SQLite's shared-memory index: not a change of the home

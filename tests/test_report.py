@@ -12,11 +12,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from matcher.cli import main
 from matcher.models import Article, Suggestion
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
@@ -24,15 +22,8 @@ EVIL = '<script>alert("x")</script> & <b>bold</b>'
 
 
 @pytest.fixture
-def world(tmp_path):
-    runner = CliRunner()
+def world(cli, tmp_path):
     home = tmp_path / "home"
-
-    def cli(*args):
-        result = runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result
-
     cli("init")
     people = [("Giulia Conti", "recruiter"), ("Bruno <img src=x onerror=alert(1)>", "headhunter"),
               ("Carla Nube", "colleague"), ("Dario Legge", "mentor"), ("Elena Sol", "colleague")]
@@ -64,6 +55,7 @@ def world(tmp_path):
     return cli, tmp_path
 
 
+@pytest.mark.slow
 def test_report_is_one_escaped_static_page(world):
     cli, tmp_path = world
     out = tmp_path / "health.html"

@@ -88,6 +88,7 @@ def test_a_shared_word_without_shared_meaning_is_held_back(ranking):
     assert candidate is None and verdict.rule == Rule.FRESH_AND_RELEVANT
 
 
+@pytest.mark.slow
 def test_an_article_is_embedded_once(tmp_path, monkeypatch):
     """Stored with the article by the first ranking; later rankings (the next nights, `top`)
     read it back."""

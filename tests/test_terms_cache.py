@@ -63,6 +63,7 @@ EDGE_CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("weight", [0, 1, 2, 3])
 @pytest.mark.parametrize("record", EDGE_CASES)
 def test_stored_terms_rebuild_the_documents_analysis(record, weight):
@@ -78,6 +79,7 @@ _TEXT = st.lists(st.one_of(_WORDS, st.sampled_from([" ", ". ", "\n", "; ", "(", 
                  max_size=40).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(title=_TEXT, text=_TEXT, language=st.sampled_from(["", "en", "it", "und"]),
        weight=st.integers(0, 3))
@@ -255,6 +257,7 @@ def night_suggestions(db, settings) -> list[tuple]:
         return out
 
 
+@pytest.mark.slow
 def test_suggestions_are_the_same_with_stored_terms(db, tmp_path):
     add_contacts_and_night(db)
     settings = Settings(home=tmp_path)
@@ -266,6 +269,7 @@ def test_suggestions_are_the_same_with_stored_terms(db, tmp_path):
     assert without and night_suggestions(db, settings) == without
 
 
+@pytest.mark.slow
 def test_contacts_scored_in_groups_get_the_same_suggestions(db, monkeypatch, tmp_path):
     import matcher.suggest as suggest_module
 
