@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from matcher.cli import main
 from matcher.demo import sample_dir
 
 DATA_DIR = sample_dir()
@@ -18,18 +16,15 @@ NAME, EMAIL = "Elena Marchetti", "elena.marchetti@example.org"
 
 
 @pytest.fixture
-def filled(tmp_path):
+def filled(tmp_path, cli):
     """A home filled through every path that stores personal data: an import and a
     re-import with a new job, a night with suggestions and drafts, a decision, a touch, a
     custom date, a vCard import, the nightly index and the log."""
     tmp = tmp_path
     home = tmp / "home"
-    runner = CliRunner()
 
     def run(*args):
-        result = runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.output
+        return cli(*args, home=home).output
 
     run("init")
     for feed in sorted((DATA_DIR / "feeds").glob("*.xml")):
@@ -85,6 +80,7 @@ def rows_mentioning(home: Path, needles: list[str]) -> list[str]:
         opened.close()
 
 
+@pytest.mark.slow
 def test_forget_leaves_no_trace_and_keeps_everyone_else(filled):
     home, run = filled
     before = json.loads(run("contacts", "list", "--json"))
@@ -109,13 +105,13 @@ def test_forget_leaves_no_trace_and_keeps_everyone_else(filled):
     run("top", "Luca Ferrari", "--as-of", AS_OF)
 
 
-def test_forget_asks_first_and_names_an_unknown_person(filled):
+@pytest.mark.slow
+def test_forget_asks_first_and_names_an_unknown_person(filled, cli):
     home, run = filled
-    runner = CliRunner()
-    refused = runner.invoke(main, ["--home", str(home), "contacts", "forget", "Giulia Conti"], input="n\n")
+    refused = cli("contacts", "forget", "Giulia Conti", input="n\n", ok=False, home=home)
     assert refused.exit_code != 0
     assert any(c["name"] == "Giulia Conti" for c in json.loads(run("contacts", "list", "--json")))
-    unknown = runner.invoke(main, ["--home", str(home), "contacts", "forget", "Nobody Atall", "--yes"])
+    unknown = cli("contacts", "forget", "Nobody Atall", "--yes", ok=False, home=home)
     assert unknown.exit_code != 0 and "Nobody Atall" in unknown.output
 
 

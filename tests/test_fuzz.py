@@ -111,6 +111,7 @@ def _fingerprint(db, meta) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["yaml", "linkedin", "vcard"])
 def test_a_mutated_file_leaves_the_database_as_it_was_or_imports_whole(fmt, home_db, tmp_path_factory):
     """Through the database: an import either lands whole or changes nothing."""

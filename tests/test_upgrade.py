@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from click.testing import CliRunner
 from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 
-from matcher.cli import main
 from matcher.db import alembic_config
 from matcher.demo import sample_dir
 
@@ -84,53 +82,47 @@ def old_home(tmp_path, monkeypatch):
     return home, url
 
 
-def cli(home: Path, *args, ok=True, input=None):
-    result = CliRunner().invoke(main, ["--home", str(home), *args], input=input, catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
-
-
-def test_every_command_of_today_works_on_a_home_from_the_first_release(old_home, tmp_path):
+@pytest.mark.slow
+def test_every_command_of_today_works_on_a_home_from_the_first_release(old_home, tmp_path, cli):
     home, url = old_home
-    contacts = json.loads(cli(home, "contacts", "list", "--json").output)  # opening migrates
+    contacts = json.loads(cli("contacts", "list", "--json", home=home).output)  # opening migrates
     assert [c["name"] for c in contacts] == ["Giulia Conti", "Luca Ferrari"]
     assert contacts[0]["company"] == "Caffè Aurora" and contacts[0]["birthday"] == "1984-03-12"
     assert contacts[0]["projects"][0]["confirmed_on"] == "2026-11-01"
-    shown = json.loads(cli(home, "contacts", "show", "Giulia Conti", "--json").output)[0]
+    shown = json.loads(cli("contacts", "show", "Giulia Conti", "--json", home=home).output)[0]
     assert [t["kind"] for t in shown["touches"]] == ["article"]
-    sent = json.loads(cli(home, "suggestions", "--status", "sent", "--json", "--as-of", AS_OF).output)
+    sent = json.loads(cli("suggestions", "--status", "sent", "--json", "--as-of", AS_OF, home=home).output)
     assert [s["contact"] for s in sent] == ["Giulia Conti"]
 
     for feed in sorted((sample_dir() / "feeds").glob("*.xml")):
-        cli(home, "feeds", "add", str(feed))
-    cli(home, "feeds", "list", "--json")
-    [night] = json.loads(cli(home, "run", "--json", "--as-of", AS_OF).output)
+        cli("feeds", "add", str(feed), home=home)
+    cli("feeds", "list", "--json", home=home)
+    [night] = json.loads(cli("run", "--json", "--as-of", AS_OF, home=home).output)
     assert night["feeds_failed"] == [] and night["articles_new"] > 0
-    cli(home, "feeds", "status", "--json")
-    cli(home, "top", "Luca Ferrari", "--as-of", AS_OF)
-    cli(home, "why", "Giulia Conti", "--json", "--as-of", AS_OF)
-    cli(home, "agenda", "--json", "--as-of", AS_OF)
-    pending = json.loads(cli(home, "suggestions", "--json", "--as-of", AS_OF).output)
+    cli("feeds", "status", "--json", home=home)
+    cli("top", "Luca Ferrari", "--as-of", AS_OF, home=home)
+    cli("why", "Giulia Conti", "--json", "--as-of", AS_OF, home=home)
+    cli("agenda", "--json", "--as-of", AS_OF, home=home)
+    pending = json.loads(cli("suggestions", "--json", "--as-of", AS_OF, home=home).output)
     if pending:
-        cli(home, "mark", str(pending[0]["id"]), "skipped", "--reason", "off-topic", "--as-of", AS_OF)
-    cli(home, "review", "--as-of", AS_OF, input="q\n")
-    cli(home, "log", "Luca Ferrari", "call", "--note", "catch-up", "--as-of", AS_OF)
-    cli(home, "occasions", "add", "Luca Ferrari", "2026-12-24", "Vigilia")
-    cli(home, "occasions", "list", "--json")
-    cli(home, "news", "add", "Our team shipped the new Kubernetes platform", "--as-of", AS_OF)
-    cli(home, "news", "list", "--json")
-    cli(home, "contacts", "edit", "Luca Ferrari", "--company", "Acme Cloud", "--as-of", AS_OF)
-    cli(home, "contacts", "add", "Sara Bianchi", "--email", "sara@example.it", "--as-of", AS_OF)
-    cli(home, "report", "--html", str(tmp_path / "report.html"), "--as-of", AS_OF)
-    cli(home, "feeds", "export")
-    after = json.loads(cli(home, "contacts", "list", "--json").output)
+        cli("mark", str(pending[0]["id"]), "skipped", "--reason", "off-topic", "--as-of", AS_OF, home=home)
+    cli("review", "--as-of", AS_OF, input="q\n", home=home)
+    cli("log", "Luca Ferrari", "call", "--note", "catch-up", "--as-of", AS_OF, home=home)
+    cli("occasions", "add", "Luca Ferrari", "2026-12-24", "Vigilia", home=home)
+    cli("occasions", "list", "--json", home=home)
+    cli("news", "add", "Our team shipped the new Kubernetes platform", "--as-of", AS_OF, home=home)
+    cli("news", "list", "--json", home=home)
+    cli("contacts", "edit", "Luca Ferrari", "--company", "Acme Cloud", "--as-of", AS_OF, home=home)
+    cli("contacts", "add", "Sara Bianchi", "--email", "sara@example.it", "--as-of", AS_OF, home=home)
+    cli("report", "--html", str(tmp_path / "report.html"), "--as-of", AS_OF, home=home)
+    cli("feeds", "export", home=home)
+    after = json.loads(cli("contacts", "list", "--json", home=home).output)
     assert {c["name"] for c in after} == {"Giulia Conti", "Luca Ferrari", "Sara Bianchi"}
-    shown = json.loads(cli(home, "contacts", "show", "Giulia Conti", "--json").output)[0]
+    shown = json.loads(cli("contacts", "show", "Giulia Conti", "--json", home=home).output)[0]
     assert "article" in [t["kind"] for t in shown["touches"]]  # the first release's history kept
 
 
-def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(old_home, tmp_path, monkeypatch):
+def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(old_home, tmp_path, monkeypatch, cli):
     home, url = old_home
     # A copy of today's migrations with one more that changes the schema, then fails.
     scripts = tmp_path / "migrations"
@@ -157,7 +149,7 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(old_home,
         return cfg
 
     monkeypatch.setattr(db_module, "alembic_config", failing_config)
-    result = cli(home, "contacts", "list", ok=False)
+    result = cli("contacts", "list", ok=False, home=home)
     assert result.exit_code != 0 and "the migration fails here" in result.output
 
     engine = create_engine(url)
@@ -171,4 +163,4 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(old_home,
     finally:
         engine.dispose()
     monkeypatch.setattr(db_module, "alembic_config", original)
-    assert "Giulia Conti" in cli(home, "contacts", "list").output  # and it upgrades fine afterwards
+    assert "Giulia Conti" in cli("contacts", "list", home=home).output  # and it upgrades fine afterwards
