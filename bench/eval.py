@@ -6,7 +6,7 @@
 
 For each profile of bench/profiles.yaml the corpus plays one night's fresh articles: the
 matcher is fitted on it and ranks it with the same code `matcher top` runs
-(`matcher.suggest.Ranking`). Printed per method: mean nDCG@10, P@1, P@5 over the real
+(`matcher.ranking.Ranking`). Printed per method: mean nDCG@10, P@1, P@5 over the real
 profiles; `decoys` = how many decoy profiles would get a suggestion under the threshold
 (and, in brackets, how many decoy-article pairs pass it); `silent` = real profiles that
 would get nothing; `wrong` = real profiles whose best passing article is irrelevant.
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from matcher.config import Settings  # noqa: E402
 from matcher.matching import semantic  # noqa: E402
 from matcher.models import Article, Contact, Project, Suggestion  # noqa: E402
-from matcher.suggest import Ranking  # noqa: E402
+from matcher.ranking import Ranking  # noqa: E402
 
 EVALDATA = Path(os.environ.get("MATCHER_EVALDATA", ROOT.parent / "shared" / "evaldata"))
 TODAY = dt.date(2026, 1, 15)

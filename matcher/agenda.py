@@ -20,7 +20,8 @@ from matcher.courtesy import throttle
 from matcher.courtesy.occasions import occasions_between
 from matcher.greetings import contact_dates
 from matcher.models import Contact
-from matcher.suggest import Ranking, best_candidate, earlier_suggestions, project_confirmed
+from matcher.ranking import Ranking, project_confirmed
+from matcher.suggest import best_candidate, earlier_suggestions
 from matcher.touches import contact_states
 
 

@@ -603,7 +603,7 @@ def top(home, contact, limit, as_json, as_of):
 
     Example: matcher top "Giulia Conti" --limit 5
     """
-    from matcher.suggest import top as top_rows
+    from matcher.explain import top as top_rows
     with home.db.reading() as session:
         c, rows = top_rows(session, home.settings, contact, as_of, limit)
         data = [r.to_dict() for r in rows]
@@ -633,7 +633,7 @@ def why(home, contact, as_json, as_of):
 
     Example: matcher why "Giulia Conti"
     """
-    from matcher.suggest import why as why_report
+    from matcher.explain import why as why_report
     with home.db.reading() as session:
         report = why_report(session, home.settings, contact, as_of)
         row = report.to_dict()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from matcher.errors import MatcherError
 from matcher.models import Article
-from matcher.suggest import NEWS_SOURCE
+from matcher.ranking import NEWS_SOURCE
 
 
 def news_title(text: str, limit: int = 120) -> str:

@@ -24,7 +24,8 @@ from matcher.models import Run
 from matcher.private import private_file
 from matcher.retention import prune_articles
 from matcher.greetings import propose_greetings
-from matcher.suggest import embed_fresh, rank_the_night, suggest
+from matcher.ranking import embed_fresh, rank_the_night
+from matcher.suggest import suggest
 
 log = logging.getLogger("matcher.night")
 

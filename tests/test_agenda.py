@@ -10,7 +10,7 @@ import vobject
 
 from matcher.agenda import AgendaItem, ics_escape, to_ics
 from matcher.models import Contact, Project
-from matcher.suggest import current_projects
+from matcher.ranking import current_projects
 
 CONTACTS = """
 - name: Giulia Conti

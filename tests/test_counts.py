@@ -153,7 +153,7 @@ def test_records_without_ids_are_counted_and_not_kept(tmp_path):
 @pytest.mark.slow
 def test_the_nights_ranking_counts_only_its_new_articles(db, tmp_path, counted):
     from matcher.config import Settings
-    from matcher.suggest import Ranking
+    from matcher.ranking import Ranking
     from tests.test_terms_cache import TODAY, add_night
 
     with db.session() as session:

@@ -78,7 +78,7 @@ def publish(server, day: int) -> None:
 # runs the CLI's own main() exactly as `python -m matcher` does, and dies by SIGKILL the same.
 ZYGOTE = r"""
 import json, os, sys, threading
-import matcher.cli, matcher.night, matcher.suggest, matcher.feeds.ingest  # the slow imports, once
+import matcher.cli, matcher.night, matcher.ranking, matcher.suggest, matcher.feeds.ingest  # the slow imports, once
 out = sys.stdout
 lock = threading.Lock()
 def reap(pid):

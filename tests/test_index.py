@@ -86,7 +86,7 @@ def test_a_damaged_or_stale_index_is_never_an_error(cli, demo_home):
 
 @pytest.mark.slow
 def test_a_second_night_on_the_same_day_takes_the_index_as_it_is(cli, demo_home, monkeypatch):
-    from matcher.suggest import Ranking
+    from matcher.ranking import Ranking
 
     fits = []
     real = Ranking.build.__func__

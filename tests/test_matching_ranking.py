@@ -114,7 +114,7 @@ def home(tmp_path):
 
 @pytest.mark.slow
 def test_top_shows_a_story_once(home):
-    from matcher.suggest import top
+    from matcher.explain import top
 
     home, today = home
     with home.db.session() as session:
@@ -130,7 +130,7 @@ def test_night_never_sends_a_second_version_of_a_story(home):
     from sqlalchemy import select
 
     from matcher.models import Article, Contact, Suggestion
-    from matcher.suggest import why
+    from matcher.explain import why
 
     home, today = home
     with home.db.session() as session:
@@ -149,7 +149,7 @@ def test_feedback_reaches_top(home):
     from sqlalchemy import select
 
     from matcher.models import Article, Contact, Suggestion
-    from matcher.suggest import top
+    from matcher.explain import top
 
     home, today = home
     with home.db.session() as session:
@@ -166,7 +166,7 @@ def test_feedback_reaches_top(home):
 
 
 def test_settings_threshold_is_the_one_used(home):
-    from matcher.suggest import Ranking
+    from matcher.ranking import Ranking
 
     home, today = home
     ranking = Ranking.from_articles([], Settings(home=home.path))

@@ -13,7 +13,9 @@ from matcher.courtesy.throttle import Rule
 from matcher.home import open_home
 from matcher.matching import semantic
 from matcher.models import Article, Contact, Project
-from matcher.suggest import Ranking, best_candidate, top
+from matcher.explain import top
+from matcher.ranking import Ranking
+from matcher.suggest import best_candidate
 from tests.test_matching import ARTICLES
 
 TODAY = dt.date(2026, 11, 20)

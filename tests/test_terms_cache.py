@@ -24,7 +24,8 @@ from matcher.matching import space
 from matcher.matching.space import StoredDocument
 from matcher.matching.tfidf import ProjectMatcher
 from matcher.models import Article, Contact, Project, Suggestion, Touch
-from matcher.suggest import Ranking, suggest
+from matcher.ranking import Ranking
+from matcher.suggest import suggest
 from matcher.touches import contact_state, contact_states
 from tests.test_matching import ARTICLES
 

@@ -1,0 +1,127 @@
+"""The two read-only views on the day's ranking: `top` (the best fresh articles for one
+contact, no throttle) and `why` (the throttle's word on proposing to them today). One ranking
+serves the night and both, so `matcher top` shows exactly what the night would weigh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matcher.config import Settings
+from matcher.contacts.store import find_contact
+from matcher.courtesy import throttle
+from matcher.courtesy.throttle import Rule
+from matcher.models import Article, Contact, Project, Suggestion
+from matcher.ranking import Ranking, current_projects
+from matcher.suggest import CAPPED_KINDS, Candidate, best_candidate, earlier_suggestions
+from matcher.touches import contact_state, sends_in_week
+
+
+@dataclass
+class TopRow:
+    """One of `top`'s rows. `score` orders the rows and is what the threshold judges: the
+    blend of `lexical` (the project's words, expanded in the article's language) and
+    `semantic` (the sentence vectors' cosine); `passes` says whether the night could propose it."""
+
+    article: Article
+    score: float
+    reasons: list[str]
+    project: Project
+    lexical: float = 0.0
+    semantic: float = 0.0
+    passes: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "article_url": self.article.url, "title": self.article.title,
+            "score": round(self.score, 4), "fit": round(self.score, 4), "reasons": self.reasons,
+            "lexical": round(self.lexical, 4), "semantic": round(self.semantic, 4), "passes": self.passes,
+            "published": self.article.published.date().isoformat() if self.article.published else None,
+            "feed": self.article.feed.title if self.article.feed else "",
+            "project": self.project.text,
+        }
+
+
+def top(session: Session, settings: Settings, contact_ref: str, today: dt.date, limit: int = 10) -> tuple[Contact, list[TopRow]]:
+    """The best-scoring fresh articles for one contact, ignoring the throttle."""
+    contact = find_contact(session, contact_ref)
+    projects = current_projects(contact, today, settings.occasions.retire_project_days)
+    if not projects:
+        return contact, []
+    ranking = Ranking.for_reading(session, today, settings)
+    if not ranking.articles:
+        return contact, []
+    scored = ranking.scores([contact], today).row(0)
+    passes = ranking.passing(scored)
+    stories, shown = ranking.stories(), set()
+    rows = []
+    for j in np.argsort(-scored.rank, kind="stable"):
+        if len(rows) >= limit or scored.rank[j] <= 0:
+            break
+        if stories[j] in shown:  # the same story from another feed: shown once, best-ranked
+            continue
+        shown.add(stories[j])
+        project = projects[int(scored.project[j])]
+        rows.append(TopRow(ranking.articles[j], float(scored.rank[j]), ranking.reasons(project.text, int(j)),
+                           project, float(scored.lexical[j]), float(scored.semantic[j]), bool(passes[j])))
+    return contact, rows
+
+
+@dataclass
+class WhyReport:
+    contact: Contact
+    verdict: throttle.Verdict
+    cadence_days: int
+    last_touch: dt.date | None
+    unreplied: int
+    best: Candidate | None = None
+
+    def to_dict(self) -> dict:
+        v = self.verdict
+        return {
+            "contact": self.contact.name, "ok": v.ok, "rule": int(v.rule) if v.rule else None,
+            "rule_name": v.rule.label if v.rule else "", "reason": v.reason,
+            "passes_on": v.passes_on.isoformat() if v.passes_on else None,
+            "cadence_days": self.cadence_days,
+            "last_touch": self.last_touch.isoformat() if self.last_touch else None,
+            "unreplied": self.unreplied,
+            "best_article_url": self.best.article.url if self.best else None,
+            "best_article_title": self.best.article.title if self.best else None,
+            "best_score": round(self.best.score, 4) if self.best else None,
+            "best_semantic": round(self.best.semantic, 4) if self.best else None,
+            "best_lexical": round(self.best.lexical, 4) if self.best else None,
+        }
+
+
+def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) -> WhyReport:
+    """What the throttle says about one contact today, rule by rule, as the night would."""
+    contact = find_contact(session, contact_ref)
+    state = contact_state(session, contact, today)
+    days, _ = throttle.cadence(state, settings.throttle)
+    report = WhyReport(contact, throttle.PASS, days, state.last_touch, state.unreplied)
+    verdict = throttle.contact_verdict(state, today, settings.throttle)
+    if not verdict:
+        report.verdict = verdict
+        return report
+    ranking = Ranking.for_reading(session, today, settings)
+    if ranking.articles:
+        scored = ranking.scores([contact], today)
+        earlier = earlier_suggestions(session, [contact.id]).get(contact.id, [])
+        report.best, verdict = best_candidate(
+            ranking, contact, scored.row(0), earlier, today, settings)
+    else:
+        verdict = throttle.Verdict(False, Rule.FRESH_AND_RELEVANT, "no fresh article in the last "
+                                   f"{settings.throttle.freshness_days} days")
+    if verdict:
+        made_today = session.scalar(
+            select(func.count()).select_from(Suggestion)
+            .where(Suggestion.created_on == today, Suggestion.kind.in_(CAPPED_KINDS))) or 0
+        room = throttle.daily_room(made_today, sends_in_week(session, today), settings.throttle, today)
+        verdict = verdict if room else room
+    report.verdict = verdict
+    return report
