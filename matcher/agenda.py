@@ -162,3 +162,9 @@ def to_ics(items: list[AgendaItem], stamp: dt.datetime | None = None) -> str:
         ]
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def agenda_in(db, settings: Settings, today: dt.date, days: int = 30) -> list[AgendaItem]:
+    """`agenda` in a session that only reads."""
+    with db.reading() as session:
+        return agenda(session, settings, today, days)

@@ -336,9 +336,8 @@ def contacts_list(home, as_json):
 
     Example: matcher contacts list --json
     """
-    from matcher.contacts.store import contact_to_dict, list_contacts
-    with home.db.session() as session:
-        rows = [contact_to_dict(c) for c in list_contacts(session)]
+    from matcher.contacts.show import contact_rows
+    rows = contact_rows(home.db)
     if as_json:
         return print_json(rows)
     table = Table("id", "name", "kind", "company", "role", "email")
@@ -358,18 +357,8 @@ def contacts_show(home, contact, as_json, as_of):
 
     Example: matcher contacts show "Giulia Conti"
     """
-    from matcher.contacts.store import contact_to_dict, find_contact
-    from matcher.touches import give_ask_balance, gives_since_last_ask
-    with home.db.session() as session:
-        c = find_contact(session, contact)
-        row = contact_to_dict(c)
-        row["touches"] = [{"date": d(t.date), "kind": t.kind, "direction": t.direction, "note": t.note}
-                          for t in c.touches]
-        gives, asked = gives_since_last_ask(session, c, as_of)
-        row["gives_since_last_ask"] = gives
-        balance = give_ask_balance(session, c, as_of)
-        row["gives"], row["asks"] = balance.gives, balance.asks
-        row["balance"] = balance.describe()
+    from matcher.contacts.show import contact_card
+    row = contact_card(home.db, contact, as_of)
     if as_json:
         return print_json([row])
     for key, value in row.items():
@@ -549,9 +538,8 @@ def suggestions(home, status, as_json, as_of):
 
     Example: matcher suggestions --status all --json
     """
-    from matcher.review import list_suggestions, suggestion_to_dict
-    with home.db.reading() as session:
-        rows = [suggestion_to_dict(s) for s in list_suggestions(session, status, as_of)]
+    from matcher.review import suggestion_rows
+    rows = suggestion_rows(home.db, status, as_of)
     if as_json:
         return print_json(rows)
     print_suggestions(rows)
@@ -568,10 +556,9 @@ def mark(home, suggestion_id, status, reason, as_of):
 
     Example: matcher mark 12 skipped --reason off-topic
     """
-    from matcher.review import mark as mark_suggestion
-    with home.db.session() as session:
-        s = mark_suggestion(session, suggestion_id, status, as_of, reason)
-        click.echo(f"suggestion {s.id} to {clean(s.contact.name, single_line=True)}: {s.status} on {d(as_of)}")
+    from matcher.review import mark_one
+    s = mark_one(home.db, suggestion_id, status, as_of, reason)
+    click.echo(f"suggestion {s['id']} to {clean(s['contact'], single_line=True)}: {s['status']} on {d(as_of)}")
 
 
 @main.command()
@@ -582,13 +569,12 @@ def review(home, as_of):
 
     Example: matcher review
     """
-    from matcher.review import review as run_review
-    with home.db.session() as session:
-        summary = run_review(
-            session, as_of, console,
-            read_key=click.getchar if sys.stdin.isatty() else lambda: sys.stdin.readline().strip()[:1],
-            ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
-        )
+    from matcher.review import review_in
+    summary = review_in(
+        home.db, as_of, console,
+        read_key=click.getchar if sys.stdin.isatty() else lambda: sys.stdin.readline().strip()[:1],
+        ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
+    )
     click.echo(f"{summary.sent} sent, {summary.skipped} skipped, {summary.later} for later")
 
 
@@ -603,11 +589,8 @@ def top(home, contact, limit, as_json, as_of):
 
     Example: matcher top "Giulia Conti" --limit 5
     """
-    from matcher.explain import top as top_rows
-    with home.db.reading() as session:
-        c, rows = top_rows(session, home.settings, contact, as_of, limit)
-        data = [r.to_dict() for r in rows]
-        name = c.name
+    from matcher.explain import top_rows
+    name, data = top_rows(home.db, home.settings, contact, as_of, limit)
     if as_json:
         return print_json(data)
     if not data:
@@ -633,10 +616,8 @@ def why(home, contact, as_json, as_of):
 
     Example: matcher why "Giulia Conti"
     """
-    from matcher.explain import why as why_report
-    with home.db.reading() as session:
-        report = why_report(session, home.settings, contact, as_of)
-        row = report.to_dict()
+    from matcher.explain import why_row
+    row = why_row(home.db, home.settings, contact, as_of)
     if as_json:
         return print_json([row])
     name = clean(row["contact"], single_line=True)
@@ -665,17 +646,13 @@ def log_touch(home, contact, kind, note, as_of):
 
     Example: matcher log "Giulia Conti" reply --note "thanked for the coffee article"
     """
-    from matcher.contacts.store import find_contact
-    from matcher.touches import add_touch, gives_since_last_ask
-    with home.db.session() as session:
-        c = find_contact(session, contact)
-        gives, asked = gives_since_last_ask(session, c, as_of)
-        add_touch(session, c, kind, as_of, note)
-        click.echo(f"logged {kind} with {clean(c.name, single_line=True)} on {d(as_of)}")
-    if kind == "ask" and gives < 2:
-        since = "since your last ask to" if asked else "so far to"
-        err_console.print(f"warning: only {gives} give(s) {since} {safe(c.name)}: "
-                          "give before you ask" + (" again" if asked else ""))
+    from matcher.touches import log_touch as record_touch
+    logged = record_touch(home.db, contact, kind, as_of, note)
+    click.echo(f"logged {kind} with {clean(logged.contact, single_line=True)} on {d(as_of)}")
+    if kind == "ask" and logged.gives_before < 2:
+        since = "since your last ask to" if logged.asked_before else "so far to"
+        err_console.print(f"warning: only {logged.gives_before} give(s) {since} {safe(logged.contact)}: "
+                          "give before you ask" + (" again" if logged.asked_before else ""))
 
 
 # --- occasions, agenda, news, report (issue 4) ------------------------------------------
@@ -699,10 +676,9 @@ def occasions_add(home, contact, day, title, once):
 
     Example: matcher occasions add "Giulia Conti" 2019-04-10 "Caffè Aurora's founding"
     """
-    from matcher.greetings import add_custom_date
-    with home.db.session() as session:
-        custom = add_custom_date(session, contact, day, title, yearly=not once)
-        click.echo(f"added occasion {custom.id} for {safe(custom.contact.name)}: {safe(title)}")
+    from matcher.greetings import add_occasion
+    custom = add_occasion(home.db, contact, day, title, yearly=not once)
+    click.echo(f"added occasion {custom['id']} for {safe(custom['contact'])}: {safe(title)}")
 
 
 @occasions.command("list")
@@ -714,9 +690,8 @@ def occasions_list(home, contact, as_json):
 
     Example: matcher occasions list --json
     """
-    from matcher.greetings import custom_date_to_dict, list_custom_dates
-    with home.db.session() as session:
-        rows = [custom_date_to_dict(c) for c in list_custom_dates(session, contact)]
+    from matcher.greetings import occasion_rows
+    rows = occasion_rows(home.db, contact)
     if as_json:
         return print_json(rows)
     if not rows:
@@ -734,9 +709,8 @@ def occasions_remove(home, occasion_id):
 
     Example: matcher occasions remove 3
     """
-    from matcher.greetings import remove_custom_date
-    with home.db.session() as session:
-        remove_custom_date(session, occasion_id)
+    from matcher.greetings import remove_occasion
+    remove_occasion(home.db, occasion_id)
     click.echo(f"removed occasion {occasion_id}")
 
 
@@ -753,9 +727,8 @@ def agenda(home, days, ics_file, as_json, as_of):
 
     Example: matcher agenda --days 14 --ics ~/matcher.ics
     """
-    from matcher.agenda import agenda as agenda_items, to_ics
-    with home.db.reading() as session:
-        items = agenda_items(session, home.settings, as_of, days)
+    from matcher.agenda import agenda_in, to_ics
+    items = agenda_in(home.db, home.settings, as_of, days)
     if ics_file:
         tmp = ics_file.with_name(ics_file.name + ".tmp")
         tmp.write_text(to_ics(items), encoding="utf-8", newline="")
@@ -788,10 +761,9 @@ def news_add(home, text, link, as_of):
 
     Example: matcher news add "Il mio articolo sui contratti del caffè verde è uscito"
     """
-    from matcher.news import add_news
-    with home.db.session() as session:
-        article = add_news(session, text, as_of, link)
-        click.echo(f"added news {article.id} on {d(as_of)}: {safe(article.title, 80)}")
+    from matcher.news import add_news_item
+    article = add_news_item(home.db, text, as_of, link)
+    click.echo(f"added news {article['id']} on {d(as_of)}: {safe(article['title'], 80)}")
 
 
 @news.command("list")
@@ -802,9 +774,8 @@ def news_list(home, as_json):
 
     Example: matcher news list --json
     """
-    from matcher.news import list_news, news_to_dict
-    with home.db.session() as session:
-        rows = [news_to_dict(a) for a in list_news(session)]
+    from matcher.news import news_rows
+    rows = news_rows(home.db)
     if as_json:
         return print_json(rows)
     if not rows:
@@ -823,7 +794,6 @@ def report(home, html_file, as_of):
 
     Example: matcher report --html health.html
     """
-    from matcher.report import write_report
-    with home.db.reading() as session:
-        data = write_report(session, home.settings, as_of, html_file)
+    from matcher.report import write_report_of
+    data = write_report_of(home.db, home.settings, as_of, html_file)
     click.echo(f"wrote {html_file}: {len(data.contacts)} contacts as of {d(as_of)}")

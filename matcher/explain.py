@@ -125,3 +125,16 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
         verdict = verdict if room else room
     report.verdict = verdict
     return report
+
+
+def top_rows(db, settings: Settings, contact_ref: str, today: dt.date, limit: int = 10) -> tuple[str, list[dict]]:
+    """`top` in a session that only reads: the contact's name and the rows as dicts."""
+    with db.reading() as session:
+        contact, rows = top(session, settings, contact_ref, today, limit)
+        return contact.name, [r.to_dict() for r in rows]
+
+
+def why_row(db, settings: Settings, contact_ref: str, today: dt.date) -> dict:
+    """`why` in a session that only reads, as a dict."""
+    with db.reading() as session:
+        return why(session, settings, contact_ref, today).to_dict()

@@ -169,3 +169,22 @@ def remove_custom_date(session: Session, custom_id: int) -> None:
     if custom is None:
         raise NotFound(f"no occasion with id {custom_id}")
     session.delete(custom)
+
+
+def add_occasion(db, contact_ref: str, day: str, title: str, yearly: bool = True) -> dict:
+    """Add a custom date in one transaction; returns it as `custom_date_to_dict` shows it."""
+    with db.session() as session:
+        custom = add_custom_date(session, contact_ref, day, title, yearly)
+        session.flush()
+        return custom_date_to_dict(custom)
+
+
+def occasion_rows(db, contact_ref: str | None = None) -> list[dict]:
+    """The custom dates (of one contact, or everyone's)."""
+    with db.reading() as session:
+        return [custom_date_to_dict(c) for c in list_custom_dates(session, contact_ref)]
+
+
+def remove_occasion(db, custom_id: int) -> None:
+    with db.session() as session:
+        remove_custom_date(session, custom_id)

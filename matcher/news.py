@@ -56,3 +56,16 @@ def list_news(session: Session) -> list[Article]:
 def news_to_dict(article: Article) -> dict:
     return {"id": article.id, "date": article.published.date().isoformat() if article.published else None,
             "title": article.title, "text": article.text, "link": article.url}
+
+
+def add_news_item(db, text: str, today: dt.date, link: str = "") -> dict:
+    """Add the user's own news in one transaction; returns it as `news_to_dict` shows it."""
+    with db.session() as session:
+        article = add_news(session, text, today, link)
+        session.flush()
+        return news_to_dict(article)
+
+
+def news_rows(db) -> list[dict]:
+    with db.reading() as session:
+        return [news_to_dict(a) for a in list_news(session)]

@@ -228,3 +228,9 @@ def write_report(session: Session, settings: Settings, today: dt.date, path) -> 
     private_file(tmp).write_text(html, encoding="utf-8")  # it names people: the user's eyes only
     tmp.replace(path)
     return data
+
+
+def write_report_of(db, settings: Settings, today: dt.date, path) -> ReportData:
+    """`write_report` in a session that only reads."""
+    with db.reading() as session:
+        return write_report(session, settings, today, path)

@@ -163,3 +163,23 @@ def review(
             session.commit()
             break
     return summary
+
+
+def suggestion_rows(db, status: str = "pending", as_of: dt.date | None = None) -> list[dict]:
+    """The suggestions with `status` made by `as_of`, as `suggestion_to_dict` shows them."""
+    with db.reading() as session:
+        return [suggestion_to_dict(s) for s in list_suggestions(session, status, as_of)]
+
+
+def mark_one(db, suggestion_id: int, status: str, today: dt.date, reason: str | None = None) -> dict:
+    """Decide one suggestion in one transaction; returns it as `suggestion_to_dict` shows it."""
+    with db.session() as session:
+        return suggestion_to_dict(mark(session, suggestion_id, status, today, reason))
+
+
+def review_in(db, today: dt.date, console: Console, read_key: Callable[[], str],
+              ask: Callable[[str], str]) -> ReviewSummary:
+    """`review` on the home's database: each decision is its own transaction, so quitting
+    half-way keeps what was decided."""
+    with db.session() as session:
+        return review(session, today, console, read_key, ask)

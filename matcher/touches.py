@@ -123,3 +123,22 @@ def sends_in_week(session: Session, today: dt.date) -> int:
     ) or 0
 
 
+@dataclass
+class TouchLogged:
+    """A touch recorded by `log_touch`, with what the user should know about asking."""
+
+    contact: str
+    kind: str
+    gives_before: int    # gives since the last ask, before this touch
+    asked_before: bool   # whether there was an earlier ask
+
+
+def log_touch(db, contact_ref: str, kind: str, day: dt.date, note: str = "") -> TouchLogged:
+    """Record a touch made outside the tool (`matcher log`), in one transaction."""
+    from matcher.contacts.store import find_contact
+
+    with db.session() as session:
+        contact = find_contact(session, contact_ref)
+        gives, asked = gives_since_last_ask(session, contact, day)
+        add_touch(session, contact, kind, day, note)
+        return TouchLogged(contact.name, kind, gives, asked)
