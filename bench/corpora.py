@@ -3,16 +3,15 @@ matcher's article extraction scored on the article-extraction benchmark.
 
     python bench/corpora.py                  # both parts
     python bench/corpora.py --feeds-only     # or --extraction-only
-    python bench/corpora.py --parsers        # fast path (fastfeedparser) against feedparser
+    python bench/corpora.py --parse          # parse_feed's time per saved feed
 
 Feeds: every feed file of feedparser's test suite, feedjira's and RSParser's saved feeds and
 the ANSA feed is served by a loopback HTTP server and ingested in one night (no page is
 fetched, nothing leaves 127.0.0.1); it reports, per corpus, how many feeds yield entries, how
 many parse with none, how many fail (and why), and that nothing crashed.
 
-Parsers: every saved feed parsed by parse_feed's fast path and by feedparser alone: how many
-the fast path accepts, how many of those give exactly feedparser's records, why the others
-go to feedparser, and the parse time per feed either way.
+Parsing: every saved feed parsed by parse_feed in this process, per corpus: how many yield
+entries and the time per feed (best of 3), parsing alone, without the server or the store.
 
 Extraction: precision, recall and F1 over 4-word shingles exactly as the benchmark's
 evaluate.py defines them (per-page TP/FP/FN normalised, then averaged), for matcher's
@@ -110,80 +109,36 @@ def ingest_corpus(files: list[Path], root: Path) -> dict:
         server.stop()
 
 
-# --- parsers ---------------------------------------------------------------------------------
+# --- parsing ---------------------------------------------------------------------------------
 
 
-def compare_parsers(files: list[Path], root: Path, repeat: int = 3) -> dict:
-    """Per corpus: feeds, accepted by the fast path, identical to feedparser, mean ms per feed."""
-    from matcher.feeds import fastpath as F
-    from matcher.feeds import parse as P
+def parse_timing(files: list[Path], root: Path, repeat: int = 3) -> dict:
+    """Per corpus: feeds, feeds with entries, and parse_feed's time per feed (best of `repeat`)."""
     from matcher.feeds.parse import parse_feed
 
     out: dict[str, dict] = {}
-    reasons: collections.Counter = collections.Counter()
-    differ: list[str] = []
-
-    def best(fn) -> float:
+    for i, path in enumerate(files):
+        corpus = path.relative_to(root).as_posix().split("/", 1)[0]
+        c = out.setdefault(corpus, {"feeds": 0, "with_entries": 0, "seconds": 0.0})
+        body = path.read_bytes()
+        url, content_type = f"http://127.0.0.1:8000/{i}/{path.name}", FEED_SUFFIXES[path.suffix.lower()]
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            fn()
+            feed = parse_feed(body, url, content_type)
             times.append(time.perf_counter() - t0)
-        return min(times)
-
-    saved = F.FAST_PATH
-    try:
-        for i, path in enumerate(files):
-            rel = path.relative_to(root).as_posix()
-            corpus = rel.split("/", 1)[0]
-            c = out.setdefault(corpus, {"feeds": 0, "accepted": 0, "identical": 0, "fast_s": 0.0, "feedparser_s": 0.0,
-                                        "accepted_fast_s": 0.0, "accepted_feedparser_s": 0.0})
-            body = path.read_bytes()
-            url, content_type = f"http://127.0.0.1:8000/{i}/{path.name}", FEED_SUFFIXES[path.suffix.lower()]
-            c["feeds"] += 1
-            try:
-                fast = F._read_fast(body, url, content_type) if not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else None
-                if fast is None:
-                    reasons["no entries, JSON, or a document the parsers refuse"] += 1
-            except F._Decline as exc:
-                fast = None
-                reasons[str(exc)[:60]] += 1
-            except Exception as exc:  # noqa: BLE001 - lxml refusing the document: counted
-                fast = None
-                reasons[f"strict parse: {type(exc).__name__}"] += 1
-            F.FAST_PATH = True
-            fast_s = best(lambda b=body, u=url, c=content_type: parse_feed(b, u, c))
-            F.FAST_PATH = False
-            ref_s = best(lambda b=body, u=url, c=content_type: parse_feed(b, u, c))
-            c["fast_s"] += fast_s
-            c["feedparser_s"] += ref_s
-            if fast is not None:
-                c["accepted"] += 1
-                c["accepted_fast_s"] += fast_s
-                c["accepted_feedparser_s"] += ref_s
-                if fast == P._parse_feedparser(body, url, content_type):
-                    c["identical"] += 1
-                else:
-                    differ.append(rel)
-    finally:
-        F.FAST_PATH = saved
-    return {"by_corpus": out, "reasons": reasons, "differ": differ}
+        c["feeds"] += 1
+        c["with_entries"] += bool(feed.entries)
+        c["seconds"] += min(times)
+    return out
 
 
-def print_parsers(result: dict) -> None:
-    rows = list(result["by_corpus"].items())
+def print_parse_timing(by_corpus: dict) -> None:
+    rows = list(by_corpus.items())
     total = {k: sum(c[k] for _, c in rows) for k in rows[0][1]}
-    print(f"  {'corpus':<28}{'feeds':>6}{'fast path':>10}{'identical':>10}{'ms/feed fast':>14}{'feedparser':>11}"
-          f"{'accepted: fast':>16}{'feedparser':>11}")
+    print(f"  {'corpus':<28}{'feeds':>6}{'entries>0':>11}{'ms/feed':>9}")
     for corpus, c in rows + [("all", total)]:
-        n, a = c["feeds"], c["accepted"]
-        print(f"  {corpus:<28}{n:>6}{a:>10}{c['identical']:>10}{1000 * c['fast_s'] / n:>14.2f}{1000 * c['feedparser_s'] / n:>11.2f}"
-              + (f"{1000 * c['accepted_fast_s'] / a:>16.2f}{1000 * c['accepted_feedparser_s'] / a:>11.2f}" if a else ""))
-    print("  why feedparser reads the others (most common):")
-    for reason, n in result["reasons"].most_common(12):
-        print(f"      {n:>4} × {reason}")
-    for rel in result["differ"]:
-        print(f"  DIFFERENT RECORDS: {rel}")
+        print(f"  {corpus:<28}{c['feeds']:>6}{c['with_entries']:>11}{1000 * c['seconds'] / c['feeds']:>9.2f}")
 
 
 # --- extraction ------------------------------------------------------------------------------
@@ -252,18 +207,16 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--feeds-only", action="store_true")
     ap.add_argument("--extraction-only", action="store_true")
-    ap.add_argument("--parsers", action="store_true", help="only compare the fast path with feedparser")
+    ap.add_argument("--parse", action="store_true", help="only time parse_feed on every saved feed")
     args = ap.parse_args(argv)
     root = evaldata()
     if not root.is_dir():
         sys.exit(f"no evaldata at {root} (set $MATCHER_EVALDATA)")
     loopback_only()
-    if args.parsers:
-        from matcher.feeds.parse import parse_feed  # noqa: F401  (imported before timing)
-
+    if args.parse:
         files = [p for corpus in CORPORA for p in feed_files(root, corpus)]
-        print(f"# {len(files)} feed files from {', '.join(CORPORA)}: parse_feed's fast path against feedparser")
-        print_parsers(compare_parsers(files, root))
+        print(f"# {len(files)} feed files from {', '.join(CORPORA)}: parse_feed, one process")
+        print_parse_timing(parse_timing(files, root))
         return
     if not args.extraction_only:
         files = [p for corpus in CORPORA for p in feed_files(root, corpus)]

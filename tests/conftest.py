@@ -72,7 +72,7 @@ def _pg_template():
 
 @pytest.fixture(scope="session")
 def _session_cache_dir(tmp_path_factory):
-    """One cache of language data (matcher.matching.langdata) for the whole session."""
+    """One user cache ($MATCHER_CACHE_DIR) for the whole session."""
     return tmp_path_factory.mktemp("cache")
 
 

@@ -127,3 +127,12 @@ def test_add_and_remove(db):
     assert list_feeds(db) == []
     with pytest.raises(NotFound):
         remove_feed(db, "https://example.org/x.xml")
+
+
+def test_an_entity_reference_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "entity.opml"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x "y">]>\n<opml version="2.0"><body>\n'
+                    '<outline text="a" xmlUrl="https://e.org/a.xml"/>&x;</body></opml>')
+    with pytest.raises(InputFileError, match="entities are not allowed") as raised:
+        read_opml(path)
+    assert raised.value.line == 3

@@ -47,9 +47,9 @@ def read_opml(path) -> list[FeedRecord]:
     if root is None or not isinstance(root.tag, str) or etree.QName(root).localname != "opml":
         line = getattr(root, "sourceline", None)
         raise InputFileError(path, "not valid OPML: the root element is not <opml>", line=line)
-    for el in root.iter():
-        if isinstance(el, etree._Entity):
-            raise InputFileError(path, "not valid OPML: entities are not allowed", line=el.sourceline)
+    entity = next(root.iter(etree.Entity), None)  # lxml's public way to find entity references
+    if entity is not None:
+        raise InputFileError(path, "not valid OPML: entities are not allowed", line=entity.sourceline)
 
     feeds: list[FeedRecord] = []
     seen: set[str] = set()

@@ -1,7 +1,4 @@
-"""Feed bytes → plain records, with feedparser (which is never allowed to fetch anything).
-
-Well-formed feeds on whose records the two provably agree are read faster by fastfeedparser:
-see matcher/feeds/fastpath.py."""
+"""Feed bytes → plain records, with feedparser (which is never allowed to fetch anything)."""
 
 from __future__ import annotations
 
@@ -9,11 +6,12 @@ import calendar
 import datetime as dt
 import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from html import unescape as html_unescape
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
 
@@ -78,9 +76,7 @@ def canonical_url(url: str) -> str:
     path = parts.path
     if not path and netloc and scheme in ("http", "https"):
         path = "/"
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
-    )
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k))
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
@@ -244,7 +240,7 @@ def _published(entry) -> dt.datetime | None:
     return None
 
 
-def _entry(entry, published=None) -> EntryRecord:
+def _entry(entry) -> EntryRecord:
     guid = _clean(str(entry.get("id") or ""), single_line=True)
     link = _clean(str(entry.get("link") or ""), single_line=True)
     title = html_to_text((entry.get("title") or "")[:10_000]).replace("\n\n", " ")[:1000]
@@ -258,7 +254,7 @@ def _entry(entry, published=None) -> EntryRecord:
         title=title,
         summary=summary,
         content=content,
-        published=_published(entry) if published is None else published,
+        published=_published(entry),
     )
 
 
@@ -290,8 +286,6 @@ class _AlternateLinks(HTMLParser):
 
 def feed_link(html: bytes, base_url: str) -> str:
     """The first feed an HTML page links to as its alternate, absolute; "" if none."""
-    from urllib.parse import urljoin
-
     finder = _AlternateLinks()
     try:
         finder.feed(html[:500_000].decode("utf-8", "replace"))
@@ -357,8 +351,6 @@ def _parse(body: bytes, url: str, content_type: str) -> ParsedFeed:
         return ParsedFeed("", "", [], error="not a feed: the server answered with an empty body")
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{"):
-        import json
-
         try:
             doc = json.loads(body.decode("utf-8-sig", "replace"))
         except ValueError as exc:
@@ -366,18 +358,11 @@ def _parse(body: bytes, url: str, content_type: str) -> ParsedFeed:
         if isinstance(doc, dict) and "jsonfeed.org" in str(doc.get("version", "")):
             return _parse_json_feed(doc)
         return ParsedFeed("", "", [], error="not a feed: a JSON document that is not a JSON Feed")
-    # imported here, not at the top: fastpath imports this module
-    from matcher.feeds import fastpath
-
-    if fastpath.FAST_PATH:
-        fast = fastpath.parse_fast(body, url, content_type)
-        if fast is not None:
-            return fast
-    return _parse_feedparser(body, url, content_type)
+    return _parse_xml(body, url, content_type)
 
 
-def _parse_feedparser(body: bytes, url: str, content_type: str) -> ParsedFeed:
-    """The reference path: feedparser, for every document the fast path declines."""
+def _parse_xml(body: bytes, url: str, content_type: str) -> ParsedFeed:
+    """RSS, Atom or RDF, read by feedparser; an HTML page names its alternate feed."""
     headers = {"content-location": url} if url else {}
     if content_type:
         headers["content-type"] = content_type

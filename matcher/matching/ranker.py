@@ -92,10 +92,11 @@ class Ranker:
 
     @property
     def space(self) -> TermSpace:
-        self._check_fitted()
+        self.check_fitted()
         return self.space_
 
-    def _check_fitted(self) -> None:
+    def check_fitted(self) -> None:
+        """Raise NotFitted unless the ranker has its term space."""
         if getattr(self, "space_", None) is None:
             raise NotFitted(f"this {type(self).__name__} has no term space yet: call fit first")
 
@@ -131,14 +132,14 @@ class Ranker:
 
     def transform_articles(self, articles) -> sp.csr_matrix:
         """L2-normalised TF-IDF rows of the articles. A sparse matrix passes through."""
-        self._check_fitted()
+        self.check_fitted()
         if sp.issparse(articles):
             return sp.csr_matrix(articles)
         return self.space.transform(self._article_documents(articles))
 
     def transform_profiles(self, texts: Sequence[str], languages: Sequence[str] | None = None):
         """L2-normalised TF-IDF rows of project texts (language per text, detected if "")."""
-        self._check_fitted()
+        self.check_fitted()
         if isinstance(texts, str):
             texts = [texts]
         if languages is None:
@@ -185,7 +186,7 @@ class Ranker:
 
         `row`: the article's row of `transform_articles`, when the caller has it already.
         """
-        self._check_fitted()
+        self.check_fitted()
         k = self.top_reasons if k is None else k
         profile = self.transform_profiles([profile_text])
         if sp.issparse(article):
@@ -332,7 +333,7 @@ class Ranker:
         """Why article j matches a project, in the article's own words: the terms that add
         most to the score of the project expanded as `rank_contacts` expands it (so a
         project written in another language has reasons too), the project's own first."""
-        self._check_fitted()
+        self.check_fitted()
         k = self.top_reasons if k is None else k
         profile = self.transform_profiles([profile_text])
         match = self._scores(profile, (side.matrix_t, side.words_t))

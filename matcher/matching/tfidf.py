@@ -93,7 +93,8 @@ class ProjectMatcher(BaseEstimator, Ranker):
         self.counts_ = counted.kept
         return matrix
 
-    def _check_fitted(self) -> None:
+    def check_fitted(self) -> None:
+        """scikit-learn's check: NotFittedError before `fit`."""
         check_is_fitted(self, "space_")
 
 
