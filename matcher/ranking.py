@@ -205,11 +205,13 @@ class Ranking:
 
     def save_index(self, today: dt.date, project_texts: list[str]) -> None:
         """Keep what this ranking fitted for the day's read-only commands, with the vectors
-        of `project_texts` (embedded now if this ranking has not met them yet)."""
+        and TF-IDF rows of `project_texts` (made now for those this ranking has not met yet:
+        the night scores only the contacts it may write to)."""
         if self.matcher is None:
             Path(self.settings.index_path).unlink(missing_ok=True)
             return
         self.semantic_scores(project_texts)  # embeds the new ones
+        self.matcher.transform_profiles(project_texts)  # analyses the new ones
         wanted = {night_index.text_key(t) for t in project_texts}
         night_index.save(self.settings.index_path, night_index.NightIndex(
             {**night_index.fingerprint(self.settings), "day": today.isoformat()},

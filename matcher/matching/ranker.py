@@ -87,8 +87,11 @@ class Ranker:
         self.workers = workers
 
     def ranker(self) -> Ranker:
-        """A plain `Ranker` with this one's space and parameters (what the nightly index keeps)."""
-        return Ranker(self.space, **{name: getattr(self, name) for name in Ranker.PARAMS})
+        """A plain `Ranker` with this one's space, parameters and analysed project texts (what
+        the nightly index keeps)."""
+        plain = Ranker(self.space, **{name: getattr(self, name) for name in Ranker.PARAMS})
+        plain.profiles_ = dict(self.__dict__.get("profiles_", {}))
+        return plain
 
     @property
     def space(self) -> TermSpace:
@@ -146,8 +149,23 @@ class Ranker:
             languages = [""] * len(texts)
         if len(languages) != len(texts):
             raise ValueError("transform_profiles: one language per text")
-        return self.space.transform([analyze(text or "", language_of(text or "", lang) or None)
-                                     for text, lang in zip(texts, languages)])
+        keys = [(text or "", lang or "") for text, lang in zip(texts, languages)]
+        # Each text is analysed once per fitted space and remembered with its language: the
+        # nightly index keeps them, so a day's `top` neither detects nor lemmatizes projects.
+        memo = self.__dict__.setdefault("profiles_", {})
+        new = list(dict.fromkeys(k for k in keys if k not in memo))
+        if new:
+            found = [language_of(text, lang) for text, lang in new]
+            rows = self.space.transform([analyze(text, language or None) for (text, _), language in zip(new, found)])
+            memo.update((key, (rows[i], found[i])) for i, key in enumerate(new))
+        if not keys:
+            return self.space.transform([])
+        return sp.vstack([memo[key][0] for key in keys], format="csr")
+
+    def profile_language(self, text: str) -> str:
+        """The language a project text was analysed in (detected, unless given)."""
+        memo = self.__dict__.get("profiles_", {})
+        return memo[(text, "")][1] if (text, "") in memo else language_of(text, "")
 
     # -- scores ----------------------------------------------------------------------
 
@@ -194,7 +212,8 @@ class Ranker:
         if row is None:
             row = self.transform_articles([article])
         terms = self._reasons(profile, sp.csr_matrix(row)[0], 3 * k)
-        return readable_reasons(terms, self._article_document(article), profile_text, k)
+        return readable_reasons(terms, self._article_document(article), profile_text, k,
+                                self.profile_language(profile_text))
 
     def _reasons(self, profile, row, k: int) -> list[str]:
         contribution = profile.multiply(row).tocsr()
@@ -343,7 +362,8 @@ class Ranker:
         own = self._reasons(profile, row, 3 * k)
         expanded = self._reasons(self._expanded_profiles(profile, seeds, side.matrix), row, 3 * k)
         terms = own + [t for t in expanded if t not in own]
-        return readable_reasons(terms, self._article_document(article), profile_text, k)
+        return readable_reasons(terms, self._article_document(article), profile_text, k,
+                                self.profile_language(profile_text))
 
 
 @dataclass(frozen=True)
@@ -380,12 +400,13 @@ def _normalize(matrix):
 __all__ = ["ArticleSide", "ContactScores", "NotFitted", "Ranker", "article_parts", "readable_reasons"]
 
 
-def readable_reasons(terms: list[str], document: tuple[str, str], profile_text: str, k: int) -> list[str]:
+def readable_reasons(terms: list[str], document: tuple[str, str], profile_text: str, k: int,
+                     profile_language: str | None = None) -> list[str]:
     """The best `k` of `terms` as a person reads them: in the article's (else the project's)
     own words, and without a word already said by a phrase ("ai system" makes "ai" redundant).
     """
     text, language = document
-    forms = {**surface_forms(profile_text), **surface_forms(text, language)}
+    forms = {**surface_forms(profile_text, profile_language), **surface_forms(text, language)}
     chosen: list[str] = []
     for term in terms:
         words = set(term.split())

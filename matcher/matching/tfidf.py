@@ -91,6 +91,7 @@ class ProjectMatcher(BaseEstimator, Ranker):
             # Only stop words, or pruning removed everything: keep every term.
             self.space_, matrix = term_space.fit(counted, 1, 1.0, self.sublinear_tf)
         self.counts_ = counted.kept
+        self.profiles_ = {}  # project texts analysed in this space (Ranker.transform_profiles)
         return matrix
 
     def check_fitted(self) -> None:
