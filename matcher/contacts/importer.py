@@ -32,6 +32,11 @@ language a two/three-letter code; since <= until; unknown keys or columns are re
 typo would otherwise be silently lost); the same person (same email, or same name when
 there is no email) may appear once. Any error refuses the whole file with InputFileError
 naming the line. An empty file (or one with only comments) gives an empty list.
+
+A `matcher export --json` file is read too (JSON is YAML): a mapping whose `contacts` list
+has the export's field names (snoozed_until, created_on; a project's confirmed_on and
+needs_review); ids are ignored, and so is everything else in the file (its history is for
+`matcher import-history`).
 """
 
 from __future__ import annotations
@@ -52,13 +57,16 @@ from matcher.errors import InputFileError
 CONTACT_KEYS = (
     "name", "email", "kind", "company", "role", "country", "language", "channel", "notes",
     "cadence_days", "do_not_contact", "birthday", "projects",
-    "profile_url", "anniversary", "labels", "connected_on",
+    "profile_url", "anniversary", "labels", "connected_on", "snoozed_until", "created_on",
 )
-PROJECT_KEYS = ("text", "since", "until")
+PROJECT_KEYS = ("text", "since", "until", "confirmed_on", "needs_review")
+# What an export (matcher.export) says that the database decides itself: read and dropped.
+EXPORT_ONLY = ("id", "projects_to_review")
 CSV_PROJECT_COLUMNS = ("project", "project_since", "project_until")
 CSV_COLUMNS = CONTACT_KEYS + CSV_PROJECT_COLUMNS
 PROJECT_SEPARATOR = " | "
-FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".vcf": "vcard", ".vcard": "vcard"}
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "yaml", ".csv": "csv", ".vcf": "vcard",
+           ".vcard": "vcard"}
 FORMAT_NAMES = ("yaml", "csv", "linkedin", "google", "vcard")
 
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -159,12 +167,15 @@ def parse_yaml(text: str, path: str | Path = "<yaml>") -> list[ContactRecord]:
     finally:
         if loader is not None:
             loader.dispose()
+    if isinstance(root, yaml.MappingNode):  # an export: its `contacts` list
+        root = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode)
+                     and k.value == "contacts"), root)
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL_TAG):
         return []
     if not isinstance(root, yaml.SequenceNode):
         raise InputFileError(
-            path, "expected a list of contacts, each starting with '- name: ...'",
-            line=_line(root),
+            path, "expected a list of contacts, each starting with '- name: ...' "
+            "(or an export with a `contacts` list)", line=_line(root),
         )
     contacts = []
     for node in root.value:
@@ -196,6 +207,8 @@ def _yaml_mapping(node, what: str, keys: tuple[str, ...]) -> Fields:
     for key_node, value_node in node.value:
         key = _yaml_scalar(key_node, f"a {what} key")
         key = key.strip() if isinstance(key, str) else key
+        if key in EXPORT_ONLY:
+            continue
         if key not in keys:
             raise _Invalid(_unknown(key, keys, what), _line(key_node))
         if key in seen:
@@ -348,6 +361,8 @@ FIELD_PARSERS = {  # one checker per contact field, shared with contacts edit
     "labels": F.parse_labels,
     "connected_on": lambda v: (F.parse_date(v, "connected_on") if not isinstance(v, str)
                                else F.parse_day_month_year(v, "connected_on")),
+    "snoozed_until": lambda v: F.parse_date(v, "snoozed_until"),
+    "created_on": lambda v: F.parse_date(v, "created_on"),
 }
 
 
@@ -380,8 +395,10 @@ def _project(item, line: int | None) -> ProjectRecord:
         try:
             if key == "text":
                 values["text"] = " ".join(F.parse_text(value, "project text").split())
-            elif key in ("since", "until"):
+            elif key in ("since", "until", "confirmed_on"):
                 values[key] = F.parse_date(value, f"project {key}")
+            elif key == "needs_review":
+                values[key] = F.parse_bool(value, "project needs_review")
             else:
                 raise ValueError(_unknown(key, PROJECT_KEYS, "project"))
         except ValueError as exc:

@@ -13,6 +13,8 @@ class ProjectRecord:
     text: str
     since: date | None = None
     until: date | None = None
+    confirmed_on: date | None = None  # given by an export; else the import's day
+    needs_review: bool = False
 
 
 @dataclass
@@ -36,6 +38,8 @@ class ContactRecord:
     anniversary: date | None = None  # wedding or other anniversary (vCard, Google events)
     labels: str = ""  # address-book labels/groups/categories joined with " ::: "
     connected_on: date | None = None  # LinkedIn `Connected On`
+    snoozed_until: date | None = None
+    created_on: date | None = None  # given by an export; else the import's day
 
 
 # The text fields, in the order a file or a listing shows them.
