@@ -32,6 +32,11 @@ language a two/three-letter code; since <= until; unknown keys or columns are re
 typo would otherwise be silently lost); the same person (same email, or same name when
 there is no email) may appear once. Any error refuses the whole file with InputFileError
 naming the line. An empty file (or one with only comments) gives an empty list.
+
+A `matcher export --json` file is read too (JSON is YAML): a mapping whose `contacts` list
+has the export's field names (snoozed_until, created_on; a project's confirmed_on and
+needs_review); ids are ignored, and so is everything else in the file (its history is for
+`matcher import-history`).
 """
 
 from __future__ import annotations
@@ -51,10 +56,13 @@ from matcher.contacts.records import (
 )
 from matcher.errors import InputFileError
 
+# What an export (matcher.export) says that the database decides itself: read and dropped.
+EXPORT_ONLY = ("id", "projects_to_review")
 CSV_PROJECT_COLUMNS = ("project", "project_since", "project_until")
 CSV_COLUMNS = CONTACT_KEYS + CSV_PROJECT_COLUMNS
 PROJECT_SEPARATOR = " | "
-FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".vcf": "vcard", ".vcard": "vcard"}
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "yaml", ".csv": "csv", ".vcf": "vcard",
+           ".vcard": "vcard"}
 FORMAT_NAMES = ("yaml", "csv", "linkedin", "google", "vcard")
 
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -136,12 +144,15 @@ def parse_yaml(text: str, path: str | Path = "<yaml>") -> list[ContactRecord]:
     finally:
         if loader is not None:
             loader.dispose()
+    if isinstance(root, yaml.MappingNode):  # an export: its `contacts` list
+        root = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode)
+                     and k.value == "contacts"), root)
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL_TAG):
         return []
     if not isinstance(root, yaml.SequenceNode):
         raise InputFileError(
-            path, "expected a list of contacts, each starting with '- name: ...'",
-            line=_line(root),
+            path, "expected a list of contacts, each starting with '- name: ...' "
+            "(or an export with a `contacts` list)", line=_line(root),
         )
     contacts = []
     for node in root.value:
@@ -173,6 +184,8 @@ def _yaml_mapping(node, what: str, keys: tuple[str, ...]) -> Fields:
     for key_node, value_node in node.value:
         key = _yaml_scalar(key_node, f"a {what} key")
         key = key.strip() if isinstance(key, str) else key
+        if key in EXPORT_ONLY:
+            continue
         if key not in keys:
             raise InvalidField(unknown_key(key, keys, what), _line(key_node))
         if key in seen:
@@ -298,5 +311,3 @@ def parse_row(values: Mapping[str, Any], path: str | Path = "<row>",
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-

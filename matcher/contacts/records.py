@@ -21,6 +21,8 @@ class ProjectRecord:
     text: str
     since: date | None = None
     until: date | None = None
+    confirmed_on: date | None = None  # given by an export; else the import's day
+    needs_review: bool = False
 
 
 @dataclass
@@ -44,6 +46,8 @@ class ContactRecord:
     anniversary: date | None = None  # wedding or other anniversary (vCard, Google events)
     labels: str = ""  # address-book labels/groups/categories joined with " ::: "
     connected_on: date | None = None  # LinkedIn `Connected On`
+    snoozed_until: date | None = None
+    created_on: date | None = None  # given by an export; else the import's day
 
 
 # The text fields, in the order a file or a listing shows them.
@@ -57,9 +61,9 @@ EXTRA_FIELDS = ("profile_url", "anniversary", "labels", "connected_on")
 CONTACT_KEYS = (
     "name", "email", "kind", "company", "role", "country", "language", "channel", "notes",
     "cadence_days", "do_not_contact", "birthday", "projects",
-    "profile_url", "anniversary", "labels", "connected_on",
+    "profile_url", "anniversary", "labels", "connected_on", "snoozed_until", "created_on",
 )
-PROJECT_KEYS = ("text", "since", "until")
+PROJECT_KEYS = ("text", "since", "until", "confirmed_on", "needs_review")
 
 
 # A contact on its way to a record: (key, value, line) triples. Scalar values are text,
@@ -101,6 +105,8 @@ FIELD_PARSERS = {  # one checker per contact field, shared with contacts edit
     "labels": F.parse_labels,
     "connected_on": lambda v: (F.parse_date(v, "connected_on") if not isinstance(v, str)
                                else F.parse_day_month_year(v, "connected_on")),
+    "snoozed_until": lambda v: F.parse_date(v, "snoozed_until"),
+    "created_on": lambda v: F.parse_date(v, "created_on"),
 }
 
 
@@ -148,8 +154,10 @@ def _project(item, line: int | None) -> ProjectRecord:
         try:
             if key == "text":
                 values["text"] = " ".join(F.parse_text(value, "project text").split())
-            elif key in ("since", "until"):
+            elif key in ("since", "until", "confirmed_on"):
                 values[key] = F.parse_date(value, f"project {key}")
+            elif key == "needs_review":
+                values[key] = F.parse_bool(value, "project needs_review")
             else:
                 raise ValueError(unknown_key(key, PROJECT_KEYS, "project"))
         except ValueError as exc:

@@ -26,8 +26,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from matcher.contacts import fields as F
-from matcher.contacts.records import FIELD_PARSERS, check_length
-from matcher.contacts.records import EXTRA_FIELDS, TEXT_FIELDS, ContactRecord, ProjectRecord
+from matcher.contacts.records import (
+    EXTRA_FIELDS, FIELD_PARSERS, TEXT_FIELDS, ContactRecord, ProjectRecord, check_length,
+)
 from matcher.errors import MatcherError, NotFound
 from matcher.models import Contact, JobChange, Project
 
@@ -214,12 +215,14 @@ def _new_contact(record: ContactRecord, as_of: date) -> Contact:
         cadence_days=record.cadence_days,
         do_not_contact=record.do_not_contact,
         birthday=record.birthday,
-        created_on=as_of,
+        snoozed_until=record.snoozed_until,
+        created_on=record.created_on or as_of,
         **{name: getattr(record, name) for name in TEXT_FIELDS},
         **{name: getattr(record, name) for name in EXTRA_FIELDS},
     )
     contact.projects = [
-        Project(text=p.text, since=p.since, until=p.until, confirmed_on=as_of)
+        Project(text=p.text, since=p.since, until=p.until, confirmed_on=p.confirmed_on or as_of,
+                needs_review=p.needs_review)
         for p in record.projects
     ]
     return contact
@@ -237,6 +240,7 @@ def _merge(contact: Contact, record: ContactRecord, as_of: date) -> list[str]:
         "email": record.email,
         "cadence_days": record.cadence_days,
         "birthday": record.birthday,
+        "snoozed_until": record.snoozed_until,
         **{name: getattr(record, name) for name in TEXT_FIELDS},
         **{name: getattr(record, name) for name in EXTRA_FIELDS},
     }
@@ -271,8 +275,12 @@ def _confirm_project(contact: Contact, record: ProjectRecord, as_of: date,
     key = F.normalise_project(record.text)
     for project in contact.projects:
         if F.normalise_project(project.text) == key:
-            project.confirmed_on = as_of
-            project.needs_review = False
+            if record.confirmed_on:  # an export says when it was confirmed: not today
+                project.confirmed_on = max(record.confirmed_on, project.confirmed_on or record.confirmed_on)
+                project.needs_review = project.needs_review and record.needs_review
+            else:
+                project.confirmed_on = as_of
+                project.needs_review = False
             changed = False
             if keep_dates:
                 return changed
@@ -283,7 +291,8 @@ def _confirm_project(contact: Contact, record: ProjectRecord, as_of: date,
                     changed = True
             return changed
     contact.projects.append(
-        Project(text=record.text, since=record.since, until=record.until, confirmed_on=as_of)
+        Project(text=record.text, since=record.since, until=record.until,
+                confirmed_on=record.confirmed_on or as_of, needs_review=record.needs_review)
     )
     return True
 
