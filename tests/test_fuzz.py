@@ -177,3 +177,51 @@ def test_an_overlong_field_is_refused_with_its_line_on_every_database(home_db, t
     add_contact(home_db, ContactRecord(name="Ok Person"), AS_OF)
     with pytest.raises(MatcherError, match="role is longer than 300"):
         edit_contact(home_db, "Ok Person", role="R" * 301)
+
+
+EXPORT = (Path(__file__).parent / "fixtures" / "export.json").read_bytes()
+
+
+@FUZZ
+@given(data=mutated(EXPORT))
+def test_a_mutated_export_is_read_back_or_refused_whole(tmp_path_factory, data):
+    from matcher.history import read_history
+
+    path = _file(tmp_path_factory, data, ".json")
+    try:
+        history = read_history(path)
+    except InputFileError as exc:
+        _refused_well(exc, path)
+        return
+    assert isinstance(history, dict)
+    try:
+        records = read_contacts(path)  # `contacts import` reads the same file's contacts
+    except InputFileError as exc:
+        _refused_well(exc, path)
+        return
+    assert all(r.name for r in records)
+
+
+@pytest.mark.slow
+def test_a_mutated_history_leaves_the_database_as_it_was_or_imports_whole(home_db, tmp_path_factory):
+    from sqlalchemy import MetaData
+
+    from matcher.history import import_history, read_history
+
+    source = _file(tmp_path_factory, EXPORT, ".json")
+    import_contacts(home_db, read_contacts(source), AS_OF)
+    meta = MetaData()
+    meta.reflect(home_db.engine)
+
+    @settings(max_examples=DB_EXAMPLES, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(mutated(EXPORT))
+    def check(data):
+        path = _file(tmp_path_factory, data, ".json")
+        before = _fingerprint(home_db, meta)
+        try:
+            import_history(home_db, path, read_history(path))
+        except MatcherError:
+            assert _fingerprint(home_db, meta) == before
+
+    check()
