@@ -523,7 +523,7 @@ def test_fit_transform_equals_fit_then_transform():
 
 def test_reasons_keep_the_words_as_written_in_italian():
     from matcher.matching.analysis import surface_forms
-    from matcher.matching.ranker import readable_reasons
+    from matcher.matching.analysis import readable_reasons
 
     text = "I torrefattori rinegoziano i contratti di fornitura del caffè verde con i produttori brasiliani."
     forms = surface_forms(text, "it")

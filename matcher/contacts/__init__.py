@@ -7,15 +7,13 @@ from pathlib import Path
 
 from matcher.contacts.importer import read_contacts
 from matcher.contacts.records import ContactRecord, ProjectRecord
+from matcher.contacts.edit import add_contact, edit_contact, remove_contact
 from matcher.contacts.store import (
     ImportReport,
-    add_contact,
     contact_to_dict,
-    edit_contact,
     find_contact,
     import_contacts,
     list_contacts,
-    remove_contact,
 )
 
 # The commented example that `matcher init` writes into a new home.

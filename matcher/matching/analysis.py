@@ -314,3 +314,21 @@ def surface_forms(text: str, language: str | None = None) -> dict[str, str]:
                     seen.setdefault(f"{p_term} {term}", Counter())[span.lower()] += 1
             previous = (term, match.start())
     return {term: forms.most_common(1)[0][0] for term, forms in seen.items()}
+
+
+def readable_reasons(terms: list[str], document: tuple[str, str], profile_text: str, k: int,
+                     profile_language: str | None = None) -> list[str]:
+    """The best `k` of `terms` as a person reads them: in the article's (else the project's)
+    own words, and without a word already said by a phrase ("ai system" makes "ai" redundant).
+    """
+    text, language = document
+    forms = {**surface_forms(profile_text, profile_language), **surface_forms(text, language)}
+    chosen: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
+            continue
+        if len(words) > 1:
+            chosen = [c for c in chosen if " " in c or c not in words]
+        chosen.append(term)
+    return [forms.get(term, term) for term in chosen[:k]]

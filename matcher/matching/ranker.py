@@ -2,13 +2,11 @@
 
 `Ranker` scores projects against articles in a fitted `TermSpace` (TF-IDF cosines, with
 pseudo-relevance expansion, the contact's feedback, and the semantic signal blended in),
-and says why in the article's own words. It needs numpy and scipy only: the day's
-read-only commands rank with the `Ranker` the nightly index keeps, without loading
-scikit-learn. `tfidf.ProjectMatcher` is the same ranker as a scikit-learn estimator, whose
-`fit` learns the space from the night's articles.
-
-Scores are cosines of L2-normalised rows, so they lie in [0, 1] and one threshold
-(`throttle.min_score`) can keep irrelevant pairs out.
+and says why in the article's own words. It needs numpy and scipy only: the day's read-only
+commands rank with the `Ranker` the nightly index keeps, without loading scikit-learn.
+`tfidf.ProjectMatcher` is the same ranker as a scikit-learn estimator, whose `fit` learns
+the space from the night's articles. Scores are cosines of L2-normalised rows, in [0, 1],
+so one threshold (`throttle.min_score`) can keep irrelevant pairs out.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.matching import documents
-from matcher.matching.analysis import analyze, surface_forms
+from matcher.matching.analysis import analyze, readable_reasons
 from matcher.matching.documents import article_parts, language_of
 from matcher.matching.feedback import with_feedback
 from matcher.matching.space import TermSpace, normalize_rows, top_terms
@@ -397,22 +395,4 @@ def _normalize(matrix):
     return normalize_rows(matrix) if matrix.shape[0] else matrix
 
 
-__all__ = ["ArticleSide", "ContactScores", "NotFitted", "Ranker", "article_parts", "readable_reasons"]
-
-
-def readable_reasons(terms: list[str], document: tuple[str, str], profile_text: str, k: int,
-                     profile_language: str | None = None) -> list[str]:
-    """The best `k` of `terms` as a person reads them: in the article's (else the project's)
-    own words, and without a word already said by a phrase ("ai system" makes "ai" redundant).
-    """
-    text, language = document
-    forms = {**surface_forms(profile_text, profile_language), **surface_forms(text, language)}
-    chosen: list[str] = []
-    for term in terms:
-        words = set(term.split())
-        if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
-            continue
-        if len(words) > 1:
-            chosen = [c for c in chosen if " " in c or c not in words]
-        chosen.append(term)
-    return [forms.get(term, term) for term in chosen[:k]]
+__all__ = ["ArticleSide", "ContactScores", "NotFitted", "Ranker", "article_parts"]

@@ -1,0 +1,175 @@
+"""The night and the morning: `run`, `suggestions`, `mark`, `review`, `top`, `why`, `log`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.table import Table
+
+from matcher.cli.shared import (
+    as_of_option, console, d, err_console, home_command, json_option, main, print_json, print_suggestions, safe,
+    short,
+)
+from matcher.textsafe import clean
+
+
+# --- the night -------------------------------------------------------------------------
+
+@main.command()
+@click.option("--quiet", "-q", is_flag=True, help="For cron: print only failures.")
+@json_option
+@as_of_option
+@home_command
+def run(home, quiet, as_json, as_of):
+    """The nightly job: ingest feeds, match, propose suggestions. Safe to run from cron.
+
+    Example: matcher run --quiet
+    """
+    from matcher.night import run_night
+    from matcher.progress import night_progress
+    show = not quiet and not as_json and sys.stderr.isatty()
+    with night_progress(show) as progress:
+        report = run_night(home, as_of, progress=progress)
+    if as_json:
+        return print_json([report.to_dict()])
+    for url, error in report.feeds_failed:
+        err_console.print(f"feed failed: {short(url, 80)}: {short(error, 120)}")
+    if not quiet:
+        click.echo(
+            f"{d(as_of)}: {report.feeds_ok} feeds ok ({report.not_modified} not modified), "
+            f"{len(report.feeds_failed)} failed; {report.articles_new} new articles "
+            f"({report.pages_fetched} pages fetched); {len(report.suggestions_new)} new suggestions; "
+            + (f"{len(report.greetings_new)} greetings; " if report.greetings_new else "") +
+            f"{report.seconds:.2f}s"
+        )
+
+
+# --- suggestions -----------------------------------------------------------------------
+
+@main.command()
+@click.option("--status", type=click.Choice(["pending", "sent", "skipped", "expired", "all"]), default="pending",
+              show_default=True)
+@json_option
+@as_of_option
+@home_command(read_only=True)
+def suggestions(home, status, as_json, as_of):
+    """List suggestions.
+
+    Example: matcher suggestions --status all --json
+    """
+    from matcher.review import suggestion_rows
+    rows = suggestion_rows(home.db, status, as_of)
+    if as_json:
+        return print_json(rows)
+    print_suggestions(rows)
+
+
+@main.command()
+@click.argument("suggestion_id", type=int)
+@click.argument("status", type=click.Choice(["sent", "skipped"]))
+@click.option("--reason", help="Why it was skipped (e.g. off-topic).")
+@as_of_option
+@home_command
+def mark(home, suggestion_id, status, reason, as_of):
+    """Mark one suggestion sent or skipped (sent records a touch).
+
+    Example: matcher mark 12 skipped --reason off-topic
+    """
+    from matcher.review import mark_one
+    s = mark_one(home.db, suggestion_id, status, as_of, reason)
+    click.echo(f"suggestion {s['id']} to {clean(s['contact'], single_line=True)}: {s['status']} on {d(as_of)}")
+
+
+@main.command()
+@as_of_option
+@home_command
+def review(home, as_of):
+    """Go through pending suggestions: [s]ent, s[k]ip, [l]ater, [o]pen, [q]uit.
+
+    Example: matcher review
+    """
+    from matcher.review import review_in
+    summary = review_in(
+        home.db, as_of, console,
+        read_key=click.getchar if sys.stdin.isatty() else lambda: sys.stdin.readline().strip()[:1],
+        ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
+    )
+    click.echo(f"{summary.sent} sent, {summary.skipped} skipped, {summary.later} for later")
+
+
+@main.command()
+@click.argument("contact")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
+@json_option
+@as_of_option
+@home_command(read_only=True)
+def top(home, contact, limit, as_json, as_of):
+    """The best-matching fresh articles for one contact, ignoring the throttle.
+
+    Example: matcher top "Giulia Conti" --limit 5
+    """
+    from matcher.explain import top_rows
+    name, data = top_rows(home.db, home.settings, contact, as_of, limit)
+    if as_json:
+        return print_json(data)
+    if not data:
+        console.print(f"nothing fresh matches {safe(name)}")
+        return
+    t = home.settings.throttle
+    table = Table("score", "meaning", "words", "date", "title", "matching", title=safe(name),
+                  caption=f"✓ passes the threshold: score ≥ {t.min_score:.2f}, meaning (sentence vectors) "
+                          f"≥ {t.min_semantic:.2f}, words (in the article's language) ≥ {t.min_lexical:.2f}")
+    for r in data:
+        table.add_row(f"{r['score']:.2f}{' ✓' if r['passes'] else ''}", f"{r['semantic']:.2f}", f"{r['lexical']:.2f}",
+                      r["published"] or "", short(r["title"], 50), short(", ".join(r["reasons"]), 36))
+    console.print(table)
+
+
+@main.command()
+@click.argument("contact")
+@json_option
+@as_of_option
+@home_command(read_only=True)
+def why(home, contact, as_json, as_of):
+    """What the courtesy throttle says about a contact today, and from when it would pass.
+
+    Example: matcher why "Giulia Conti"
+    """
+    from matcher.explain import why_row
+    row = why_row(home.db, home.settings, contact, as_of)
+    if as_json:
+        return print_json([row])
+    name = clean(row["contact"], single_line=True)
+    if row["ok"]:
+        click.echo(f"{name}: courteous today ({d(as_of)})")
+        if row["best_article_title"]:
+            click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f}; "
+                       f"meaning {row['best_semantic']:.2f}, words {row['best_lexical']:.2f})")
+    else:
+        click.echo(f"{name}: held back by rule {row['rule']} ({row['rule_name']}): {clean(row['reason'])}")
+        if row["passes_on"]:
+            click.echo(f"  passes from {row['passes_on']}")
+    click.echo(f"  cadence {row['cadence_days']} days; last touch {row['last_touch'] or 'never'}; "
+               f"{row['unreplied']} unreplied in a row")
+
+
+@main.command("log")
+@click.argument("contact")
+@click.argument("kind", type=click.Choice(["email", "call", "meeting", "message", "reply", "ask", "greeting",
+                                           "congratulation"]))
+@click.option("--note", default="")
+@as_of_option
+@home_command
+def log_touch(home, contact, kind, note, as_of):
+    """Record a touch made outside the tool (a reply is a touch from them).
+
+    Example: matcher log "Giulia Conti" reply --note "thanked for the coffee article"
+    """
+    from matcher.touches import log_touch as record_touch
+    logged = record_touch(home.db, contact, kind, as_of, note)
+    click.echo(f"logged {kind} with {clean(logged.contact, single_line=True)} on {d(as_of)}")
+    if kind == "ask" and logged.gives_before < 2:
+        since = "since your last ask to" if logged.asked_before else "so far to"
+        err_console.print(f"warning: only {logged.gives_before} give(s) {since} {safe(logged.contact)}: "
+                          "give before you ask" + (" again" if logged.asked_before else ""))
