@@ -247,6 +247,7 @@ class Ranking:
         matrix = matcher.fit_transform(articles, kept_counts=kept)
         if counts_path is not None and matcher.counts_ is not None:
             kept_counts.save(counts_path, matcher.counts_)
+        matcher.counts_ = None  # kept on disk: not held through the rest of the night
         embeddings = semantic.from_stored([a.embedding for a in articles])
         if store:
             _release_texts(articles)

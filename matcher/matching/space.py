@@ -26,6 +26,7 @@ from matcher.matching import counts as kept_counts
 from matcher.matching import terms as stored_terms
 
 DTYPE = np.float32
+NORMALIZE_ROWS = 2048  # rows normalised at once (normalize_rows)
 
 
 class StoredDocument:
@@ -208,9 +209,13 @@ def normalize_rows(matrix) -> sp.csr_matrix:
     lengths = np.diff(matrix.indptr)
     filled = lengths > 0  # reduceat over the rows that have terms: each sums up to the next
     norms = np.ones(matrix.shape[0])
-    norms[filled] = np.sqrt(np.add.reduceat((matrix.data * matrix.data).astype(np.float64),
-                                            matrix.indptr[:-1][filled]))
-    matrix.data = (matrix.data / np.repeat(norms, lengths)).astype(DTYPE)
+    norms[filled] = np.sqrt(np.add.reduceat(matrix.data * matrix.data, matrix.indptr[:-1][filled],
+                                            dtype=np.float64))
+    # In slices of rows: the double-precision temporaries stay small on a night's matrix.
+    for start in range(0, matrix.shape[0], NORMALIZE_ROWS):
+        rows = slice(start, start + NORMALIZE_ROWS)
+        a, b = matrix.indptr[start], matrix.indptr[min(start + NORMALIZE_ROWS, matrix.shape[0])]
+        matrix.data[a:b] = matrix.data[a:b] / np.repeat(norms[rows], lengths[rows])
     return matrix
 
 
