@@ -119,6 +119,21 @@ def test_stale_projects_are_asked_about_then_stop_driving_matching(cli, tmp_path
     assert not [r for r in again if r["kind"] == "stale-project"]
 
 
+def test_contacts_confirm_answers_the_stale_project(cli):
+    def stale():
+        rows = json.loads(cli("agenda", "--as-of", "2026-09-10", "--days", "1", "--json").stdout)
+        return [r["contact"] for r in rows if r["kind"] == "stale-project"]
+
+    assert stale() == ["Giulia Conti"]
+    out = cli("contacts", "confirm", "Giulia", "coffee supply", "--as-of", "2026-09-10").stdout
+    assert out.startswith("confirmed project ") and "of Giulia Conti on 2026-09-10: Renegotiating" in out
+    assert stale() == []
+    (done,) = json.loads(cli("contacts", "confirm", "Giulia", "--as-of", "2026-09-11", "--json").stdout)
+    assert done["confirmed_on"] == "2026-09-11"
+    bad = cli("contacts", "confirm", "John", "--as-of", "2026-09-11", ok=False)
+    assert bad.exit_code == 1 and "John Miller has no current project" in bad.output
+
+
 def test_current_projects_drop_a_project_unconfirmed_for_a_year():
     contact = Contact(name="A")
     contact.projects = [Project(text="old thing", since=dt.date(2025, 1, 1), confirmed_on=dt.date(2025, 1, 1)),
