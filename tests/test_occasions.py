@@ -313,6 +313,36 @@ def test_review_card_for_a_greeting(home):
     assert [(t["kind"], t["note"]) for t in shown["touches"]] == [("greeting", "Thanksgiving Day")]
 
 
+def test_why_speaks_of_greetings_too(home):
+    cli, _ = home
+
+    def why(name, day):
+        return json.loads(cli("why", name, "--json", "--as-of", day).stdout)[0]
+
+    w = why("John", "2026-11-10")  # nothing open yet: the next occasion is named
+    assert w["occasions"] == [] and w["next_occasion"] == {
+        "date": "2026-11-26", "kind": "holiday", "message": "greeting", "title": "Thanksgiving Day",
+        "opens": "2026-11-25"}
+    assert ("no occasion in its greeting window today; next: Thanksgiving Day on 2026-11-26 "
+            "(a greeting, proposed from 2026-11-25)") in cli("why", "John", "--as-of", "2026-11-10").stdout
+    (christmas,) = why("Giulia", "2026-12-22")["occasions"]
+    assert (christmas["title"], christmas["kind"], christmas["message"], christmas["ok"]) == (
+        "Christmas Day", "holiday", "greeting", True)
+    assert why("Giulia", "2026-12-22")["next_occasion"] is None
+    assert "would propose a greeting for Christmas Day (2026-12-25)" in cli(
+        "why", "Giulia", "--as-of", "2026-12-22").stdout
+    (held,) = why("Irene", "2026-12-22")["occasions"]  # do-not-contact: never greeted
+    assert (held["ok"], held["rule"], held["reason"]) == (False, 1, "marked do-not-contact")
+    cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-24", "--as-of", "2026-12-01")
+    (held,) = why("Giulia", "2026-12-22")["occasions"]
+    assert (held["rule"], held["passes_on"]) == (1, "2026-12-24")
+    assert ("greeting for Christmas Day (2026-12-25) held back by rule 1 (do-not-contact / snoozed): "
+            "snoozed until 2026-12-24; passes from 2026-12-24") in cli("why", "Giulia", "--as-of", "2026-12-22").stdout
+    cli("run", "--as-of", "2026-12-22")
+    (held,) = why("John", "2026-12-23")["occasions"]  # the night proposed it: once only
+    assert (held["rule"], held["rule_name"], held["reason"]) == (4, "already sent", "already proposed: Christmas Day")
+
+
 # --- the migration keeps what was there --------------------------------------------------
 
 def test_migration_0003_keeps_suggestions_and_touch_links(db_url):
