@@ -18,6 +18,7 @@ from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
 from matcher.courtesy.occasions import occasions_between, open_occasions
 from matcher.courtesy.throttle import Rule
+from matcher.drafts import fallback_note
 from matcher.greetings import contact_dates, occasion_verdict
 from matcher.models import Article, Contact, Project, Suggestion
 from matcher.ranking import Ranking, current_projects
@@ -85,6 +86,7 @@ class WhyReport:
     best: Candidate | None = None
     occasions: list[dict] = field(default_factory=list)  # open today, each with its verdict
     next_occasion: dict | None = None                    # the next one, when none is open
+    draft_note: str = ""                                 # e.g. an article's draft is in English
 
     def to_dict(self) -> dict:
         v = self.verdict
@@ -101,6 +103,7 @@ class WhyReport:
             "best_semantic": round(self.best.semantic, 4) if self.best else None,
             "best_lexical": round(self.best.lexical, 4) if self.best else None,
             "occasions": self.occasions, "next_occasion": self.next_occasion,
+            "draft_note": self.draft_note,
         }
 
 
@@ -111,6 +114,7 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
     days, _ = throttle.cadence(state, settings.throttle)
     report = WhyReport(contact, throttle.PASS, days, state.last_touch, state.unreplied)
     report.occasions, report.next_occasion = occasions_today(session, settings, contact, today)
+    report.draft_note = fallback_note("article", contact.language or settings.user.language, settings.home)
     verdict = throttle.contact_verdict(state, today, settings.throttle)
     if not verdict:
         report.verdict = verdict
@@ -149,6 +153,7 @@ def occasions_today(session: Session, settings: Settings, contact: Contact,
             "occasion_reason": o.reason, "ok": v.ok, "rule": int(v.rule) if v.rule else None,
             "rule_name": v.rule.label if v.rule else "", "reason": v.reason,
             "passes_on": v.passes_on.isoformat() if v.passes_on else None,
+            "draft_note": fallback_note(o.message, dates.language, settings.home),
         })
     if rows:
         return rows, None

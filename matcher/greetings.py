@@ -20,7 +20,7 @@ from matcher.courtesy.occasions import (
     ContactDates, CustomDay, JobDay, Occasion, greeting_verdict, is_expired, open_occasions,
 )
 from matcher.courtesy.throttle import Rule, Verdict
-from matcher.drafts import first_name, render
+from matcher.drafts import fallback_note, first_name, render
 from matcher.models import Contact, Suggestion
 
 OCCASION_KINDS = ("greeting", "congratulation")
@@ -108,9 +108,11 @@ def propose_greetings(session: Session, settings: Settings, today: dt.date) -> G
             if not verdict:
                 report.held[verdict.rule] += 1
                 continue
+            note = fallback_note(occasion.message, dates.language, settings.home)
             suggestion = Suggestion(
                 contact_id=contact.id, article_id=None, project_id=None, score=1.0,
-                reasons=[occasion.reason], draft=greeting_draft(contact, occasion, dates, settings),
+                reasons=[occasion.reason] + ([note] if note else []),
+                draft=greeting_draft(contact, occasion, dates, settings),
                 status="pending", created_on=today, kind=occasion.message,
                 occasion=occasion.key, occasion_on=occasion.date, title=occasion.title,
             )

@@ -147,6 +147,8 @@ def why(home, contact, as_json, as_of):
         if row["best_article_title"]:
             click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f}; "
                        f"meaning {row['best_semantic']:.2f}, words {row['best_lexical']:.2f})")
+            if row["draft_note"]:
+                click.echo(f"  {row['draft_note']}")
     else:
         click.echo(f"{name}: held back by rule {row['rule']} ({row['rule_name']}): {clean(row['reason'])}")
         if row["passes_on"]:
@@ -156,7 +158,7 @@ def why(home, contact, as_json, as_of):
     for o in row["occasions"]:
         what = f"{o['message']} for {clean(o['title'], single_line=True)} ({o['date']})"
         if o["ok"]:
-            click.echo(f"  would propose a {what}")
+            click.echo(f"  would propose a {what}" + (f"; {o['draft_note']}" if o["draft_note"] else ""))
         else:
             click.echo(f"  {what} held back by rule {o['rule']} ({o['rule_name']}): {clean(o['reason'])}"
                        + (f"; passes from {o['passes_on']}" if o["passes_on"] else ""))
