@@ -2,7 +2,9 @@
 
 A due follow-up is a contact whose cadence has passed with nothing suitable to send (no
 fresh article matches): the moment for a check-in or a piece of your own news. Only today
-can say that, so follow-ups are dated the as-of day; occasions and stale projects are dated
+can say that, so follow-ups are dated the as-of day. A follow-up falling due is the day
+the throttle lets you write again to a contact with projects who is held today (its own
+`passes_on` dates), so the week can be planned. Occasions and stale projects are dated
 their own day.
 """
 
@@ -20,7 +22,7 @@ from matcher.courtesy import throttle
 from matcher.courtesy.occasions import occasions_between
 from matcher.greetings import contact_dates
 from matcher.models import Contact
-from matcher.ranking import Ranking, project_confirmed
+from matcher.ranking import Ranking, current_projects, project_confirmed
 from matcher.suggest import best_candidate, earlier_suggestions
 from matcher.touches import contact_states
 
@@ -29,7 +31,7 @@ from matcher.touches import contact_states
 class AgendaItem:
     date: dt.date
     contact: str
-    kind: str      # holiday | birthday | work-anniversary | custom | new-role | follow-up | stale-project
+    kind: str      # an occasion's kind | follow-up | follow-up-due | stale-project
     title: str
     contact_id: int
     detail: str = ""
@@ -71,13 +73,29 @@ def stale_projects(contact: Contact, start: dt.date, end: dt.date, settings: Set
     return out
 
 
-def due_follow_ups(session: Session, contacts: list[Contact], today: dt.date,
-                   settings: Settings) -> list[AgendaItem]:
+def follow_ups_falling_due(contacts: list[Contact], states: list[throttle.ContactState],
+                           today: dt.date, end: dt.date, settings: Settings) -> list[AgendaItem]:
+    """For each contact with current projects whom the throttle holds today: the day it
+    would let you write again, when that day is known and falls by `end`."""
+    out = []
+    retire = settings.occasions.retire_project_days
+    for c, state in zip(contacts, states):
+        if not current_projects(c, today, retire):
+            continue
+        day, held = throttle.courteous_from(state, today, settings.throttle, end)
+        if day is None or day == today:
+            continue
+        out.append(AgendaItem(day, c.name, "follow-up-due", "courteous again: a follow-up falls due",
+                              c.id, f"held by rule {int(held.rule)} ({held.rule.label}) until then: "
+                                    f"{held.reason}"))
+    return out
+
+
+def due_follow_ups(session: Session, contacts: list[Contact], states: list[throttle.ContactState],
+                   today: dt.date, settings: Settings) -> list[AgendaItem]:
     """Contacts the throttle would write to today, for whom no fresh article is suitable."""
-    courteous = []
-    for c, state in zip(contacts, contact_states(session, contacts, today)):
-        if throttle.contact_verdict(state, today, settings.throttle):
-            courteous.append((c, state))
+    courteous = [(c, state) for c, state in zip(contacts, states)
+                 if throttle.contact_verdict(state, today, settings.throttle)]
     if not courteous:
         return []
     ranking = Ranking.for_reading(session, today, settings)
@@ -99,7 +117,8 @@ def due_follow_ups(session: Session, contacts: list[Contact], today: dt.date,
 
 
 def agenda(session: Session, settings: Settings, today: dt.date, days: int = 30) -> list[AgendaItem]:
-    """Occasions, due follow-ups and stale projects in the `days` days starting `today`.
+    """Occasions, due follow-ups (today's, and those falling due) and stale projects in the
+    `days` days starting `today`.
     Do-not-contact people are left out: nothing is ever planned for them."""
     end = today + dt.timedelta(days=max(days, 1) - 1)
     contacts = list(session.scalars(
@@ -112,8 +131,10 @@ def agenda(session: Session, settings: Settings, today: dt.date, days: int = 30)
         for o in occasions_between(contact_dates(c, settings), today, end, settings.occasions):
             items.append(AgendaItem(o.date, c.name, o.kind, o.title, c.id, o.reason))
         items += stale_projects(c, today, end, settings)
-    items += due_follow_ups(session, contacts, today, settings)
-    order = {"follow-up": 0}
+    states = contact_states(session, contacts, today)
+    items += due_follow_ups(session, contacts, states, today, settings)
+    items += follow_ups_falling_due(contacts, states, today, end, settings)
+    order = {"follow-up": 0, "follow-up-due": 0}
     return sorted(items, key=lambda i: (i.date, order.get(i.kind, 1), i.contact, i.kind, i.title))
 
 

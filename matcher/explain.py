@@ -1,12 +1,13 @@
 """The two read-only views on the day's ranking: `top` (the best fresh articles for one
-contact, no throttle) and `why` (the throttle's word on proposing to them today). One ranking
+contact, no throttle) and `why` (the throttle's word on proposing to them today: an article,
+and a greeting or congratulation when an occasion's window is open). One ranking
 serves the night and both, so `matcher top` shows exactly what the night would weigh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import func, select
@@ -15,7 +16,10 @@ from sqlalchemy.orm import Session
 from matcher.config import Settings
 from matcher.contacts.store import find_contact
 from matcher.courtesy import throttle
+from matcher.courtesy.occasions import occasions_between, open_occasions
 from matcher.courtesy.throttle import Rule
+from matcher.drafts import fallback_note
+from matcher.greetings import contact_dates, occasion_verdict
 from matcher.models import Article, Contact, Project, Suggestion
 from matcher.ranking import Ranking, current_projects
 from matcher.suggest import CAPPED_KINDS, Candidate, best_candidate, earlier_suggestions
@@ -80,6 +84,9 @@ class WhyReport:
     last_touch: dt.date | None
     unreplied: int
     best: Candidate | None = None
+    occasions: list[dict] = field(default_factory=list)  # open today, each with its verdict
+    next_occasion: dict | None = None                    # the next one, when none is open
+    draft_note: str = ""                                 # e.g. an article's draft is in English
 
     def to_dict(self) -> dict:
         v = self.verdict
@@ -95,6 +102,8 @@ class WhyReport:
             "best_score": round(self.best.score, 4) if self.best else None,
             "best_semantic": round(self.best.semantic, 4) if self.best else None,
             "best_lexical": round(self.best.lexical, 4) if self.best else None,
+            "occasions": self.occasions, "next_occasion": self.next_occasion,
+            "draft_note": self.draft_note,
         }
 
 
@@ -104,6 +113,8 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
     state = contact_state(session, contact, today)
     days, _ = throttle.cadence(state, settings.throttle)
     report = WhyReport(contact, throttle.PASS, days, state.last_touch, state.unreplied)
+    report.occasions, report.next_occasion = occasions_today(session, settings, contact, today)
+    report.draft_note = fallback_note("article", contact.language or settings.user.language, settings.home)
     verdict = throttle.contact_verdict(state, today, settings.throttle)
     if not verdict:
         report.verdict = verdict
@@ -125,6 +136,33 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
         verdict = verdict if room else room
     report.verdict = verdict
     return report
+
+
+def occasions_today(session: Session, settings: Settings, contact: Contact,
+                    today: dt.date) -> tuple[list[dict], dict | None]:
+    """The occasions whose greeting window is open today, each with the verdict the night
+    would give; when none is open, the next occasion within a year (None if there is none)."""
+    dates = contact_dates(contact, settings)
+    earlier = list(session.scalars(select(Suggestion).where(
+        Suggestion.contact_id == contact.id, Suggestion.occasion.is_not(None))))
+    rows = []
+    for o in open_occasions(dates, today, settings.occasions):
+        v = occasion_verdict(contact, o, earlier, today, settings)
+        rows.append({
+            "date": o.date.isoformat(), "kind": o.kind, "message": o.message, "title": o.title,
+            "occasion_reason": o.reason, "ok": v.ok, "rule": int(v.rule) if v.rule else None,
+            "rule_name": v.rule.label if v.rule else "", "reason": v.reason,
+            "passes_on": v.passes_on.isoformat() if v.passes_on else None,
+            "draft_note": fallback_note(o.message, dates.language, settings.home),
+        })
+    if rows:
+        return rows, None
+    ahead = occasions_between(dates, today, today + dt.timedelta(days=365), settings.occasions)
+    if not ahead:
+        return [], None
+    o = ahead[0]
+    return [], {"date": o.date.isoformat(), "kind": o.kind, "message": o.message, "title": o.title,
+                "opens": o.opens.isoformat()}
 
 
 def top_rows(db, settings: Settings, contact_ref: str, today: dt.date, limit: int = 10) -> tuple[str, list[dict]]:

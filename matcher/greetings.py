@@ -19,8 +19,8 @@ from matcher.config import Settings
 from matcher.courtesy.occasions import (
     ContactDates, CustomDay, JobDay, Occasion, greeting_verdict, is_expired, open_occasions,
 )
-from matcher.courtesy.throttle import Rule
-from matcher.drafts import first_name, render
+from matcher.courtesy.throttle import Rule, Verdict
+from matcher.drafts import fallback_note, first_name, render
 from matcher.models import Contact, Suggestion
 
 OCCASION_KINDS = ("greeting", "congratulation")
@@ -76,6 +76,18 @@ def _last_holiday_greeting(earlier: list[Suggestion], today: dt.date) -> dt.date
     return max(days) if days else None
 
 
+def occasion_verdict(contact: Contact, occasion: Occasion, earlier: list[Suggestion],
+                     today: dt.date, settings: Settings) -> Verdict:
+    """May the night propose `occasion` to `contact` today, given the contact's earlier
+    greetings (`earlier`: their suggestions with an occasion)?"""
+    return greeting_verdict(
+        occasion, today, settings.occasions,
+        do_not_contact=bool(contact.do_not_contact), snoozed_until=contact.snoozed_until,
+        already_proposed=any(s.occasion == occasion.key for s in earlier),
+        last_holiday_greeting=_last_holiday_greeting(earlier, today),
+    )
+
+
 def propose_greetings(session: Session, settings: Settings, today: dt.date) -> GreetingReport:
     """Propose the greetings whose window contains `today` (each occasion once per person)."""
     report = GreetingReport(expired=expire_greetings(session, today, settings))
@@ -92,18 +104,15 @@ def propose_greetings(session: Session, settings: Settings, today: dt.date) -> G
         mine = earlier.get(contact.id, [])
         keys = {s.occasion for s in mine}
         for occasion in open_occasions(dates, today, settings.occasions):
-            verdict = greeting_verdict(
-                occasion, today, settings.occasions,
-                do_not_contact=bool(contact.do_not_contact), snoozed_until=contact.snoozed_until,
-                already_proposed=occasion.key in keys,
-                last_holiday_greeting=_last_holiday_greeting(mine, today),
-            )
+            verdict = occasion_verdict(contact, occasion, mine, today, settings)
             if not verdict:
                 report.held[verdict.rule] += 1
                 continue
+            note = fallback_note(occasion.message, dates.language, settings.home)
             suggestion = Suggestion(
                 contact_id=contact.id, article_id=None, project_id=None, score=1.0,
-                reasons=[occasion.reason], draft=greeting_draft(contact, occasion, dates, settings),
+                reasons=[occasion.reason] + ([note] if note else []),
+                draft=greeting_draft(contact, occasion, dates, settings),
                 status="pending", created_on=today, kind=occasion.message,
                 occasion=occasion.key, occasion_on=occasion.date, title=occasion.title,
             )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from matcher.config import Settings
 from matcher.courtesy import throttle
 from matcher.courtesy.throttle import Rule
-from matcher.drafts import first_name, render
+from matcher.drafts import fallback_note, first_name, render
 from matcher.matching.duplicates import near_duplicates
 from matcher.matching.ranker import ContactScores
 from matcher.models import Article, Contact, Project, Suggestion
@@ -152,6 +152,14 @@ def draft_for(candidate: Candidate, settings: Settings) -> str:
     )
 
 
+def draft_notes(candidate: Candidate, settings: Settings) -> list[str]:
+    """What the card should say about the draft itself (written in English for a language
+    without a template), kept beside the reasons."""
+    language = candidate.contact.language or settings.user.language
+    note = fallback_note(suggestion_kind(candidate.article), language, settings.home)
+    return [note] if note else []
+
+
 def suggestion_kind(article: Article) -> str:
     return "news" if article.text_source == NEWS_SOURCE else "article"
 
@@ -222,7 +230,7 @@ def suggest(session: Session, settings: Settings, today: dt.date, ranking: Ranki
         suggestion = Suggestion(
             contact_id=candidate.contact.id, article_id=candidate.article.id,
             project_id=candidate.project.id, score=round(candidate.score, 4),
-            reasons=candidate.reasons, draft=draft_for(candidate, settings),
+            reasons=candidate.reasons + draft_notes(candidate, settings), draft=draft_for(candidate, settings),
             status="pending", created_on=today, kind=suggestion_kind(candidate.article),
         )
         session.add(suggestion)

@@ -56,6 +56,8 @@ def test_agenda_json_rows_and_their_days(cli):
          "still current? Renegotiating green coffee supply contracts with growers in…"),
         ("2026-11-26", "John Miller", "holiday", "Thanksgiving Day"),
         ("2026-12-05", "Giulia Conti", "birthday", "birthday"),
+        # her cadence (recruiter, 30 days) since the touch of 2026-11-20 ends
+        ("2026-12-20", "Giulia Conti", "follow-up-due", "courteous again: a follow-up falls due"),
         ("2026-12-25", "Giulia Conti", "holiday", "Christmas Day"),
         ("2026-12-25", "John Miller", "holiday", "Christmas Day"),
     ]  # nothing for Irene (do-not-contact), though her birthday falls in the window
@@ -75,6 +77,33 @@ def test_follow_up_only_when_nothing_suitable_and_cadence_passed(cli):
     assert {r["contact"] for r in rows if r["kind"] == "follow-up"} == {"Giulia Conti", "John Miller"}
 
 
+def test_follow_ups_falling_due_are_forecast_from_the_throttle(cli, tmp_path):
+    """A contact with projects held today shows on the day the throttle lets you write again."""
+    def due(as_of="2026-11-25", days="31"):
+        rows = json.loads(cli("agenda", "--as-of", as_of, "--days", days, "--json").stdout)
+        return [(r["date"], r["contact"], r["detail"]) for r in rows if r["kind"] == "follow-up-due"]
+
+    assert due() == []  # Giulia is courteous today; John has no project to follow up on
+    cli("log", "Giulia", "email", "--as-of", "2026-11-20")
+    assert due() == [("2026-12-20", "Giulia Conti", "held by rule 2 (cadence) until then: "
+                                                    "last touch on 2026-11-20, cadence 30 days")]
+    assert due(days="25") == []  # 2026-12-20 is past the window's last day, 2026-12-19
+    # a snooze ending inside the cadence changes nothing: the cadence still holds to 12-20
+    cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-01")
+    assert [d[0] for d in due()] == ["2026-12-20"]
+    # a snooze ending after the cadence: due when the snooze ends
+    cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-22")
+    assert due() == [("2026-12-22", "Giulia Conti", "held by rule 1 (do-not-contact / snoozed) until then: "
+                                                    "snoozed until 2026-12-22")]
+    ics = tmp_path / "agenda.ics"
+    cli("agenda", "--as-of", "2026-11-25", "--days", "31", "--ics", str(ics))
+    (event,) = [e for e in vobject.readOne(ics.read_text(encoding="utf-8")).vevent_list
+                if e.categories.value == ["follow-up-due"]]
+    assert event.dtstart.value == dt.date(2026, 12, 22)
+    text = cli("agenda", "--as-of", "2026-11-25", "--days", "31").stdout
+    assert "2026-12-22  Giulia Conti" in text and "follow-up-due" in text
+
+
 def test_stale_projects_are_asked_about_then_stop_driving_matching(cli, tmp_path):
     # Giulia's project was confirmed on import, 2026-03-01: stale from 2026-08-30 (182 days)
     rows = json.loads(cli("agenda", "--as-of", "2026-08-20", "--days", "30", "--json").stdout)
@@ -88,6 +117,21 @@ def test_stale_projects_are_asked_about_then_stop_driving_matching(cli, tmp_path
     cli("contacts", "import", str(tmp_path / "contacts.yaml"), "--as-of", "2027-03-10")
     again = json.loads(cli("agenda", "--as-of", "2027-03-10", "--days", "3", "--json").stdout)
     assert not [r for r in again if r["kind"] == "stale-project"]
+
+
+def test_contacts_confirm_answers_the_stale_project(cli):
+    def stale():
+        rows = json.loads(cli("agenda", "--as-of", "2026-09-10", "--days", "1", "--json").stdout)
+        return [r["contact"] for r in rows if r["kind"] == "stale-project"]
+
+    assert stale() == ["Giulia Conti"]
+    out = cli("contacts", "confirm", "Giulia", "coffee supply", "--as-of", "2026-09-10").stdout
+    assert out.startswith("confirmed project ") and "of Giulia Conti on 2026-09-10: Renegotiating" in out
+    assert stale() == []
+    (done,) = json.loads(cli("contacts", "confirm", "Giulia", "--as-of", "2026-09-11", "--json").stdout)
+    assert done["confirmed_on"] == "2026-09-11"
+    bad = cli("contacts", "confirm", "John", "--as-of", "2026-09-11", ok=False)
+    assert bad.exit_code == 1 and "John Miller has no current project" in bad.output
 
 
 def test_current_projects_drop_a_project_unconfirmed_for_a_year():

@@ -1,4 +1,4 @@
-"""Contacts in a real SQLite file: import and merge, find, list, add, edit, remove."""
+"""Contacts in a real SQLite file: import and merge, find, list, add, edit, confirm, remove."""
 
 from datetime import date
 
@@ -10,6 +10,7 @@ from matcher.contacts import (
     ImportReport,
     ProjectRecord,
     add_contact,
+    confirm_projects,
     contact_to_dict,
     edit_contact,
     find_contact,
@@ -325,3 +326,40 @@ def test_list_contacts_orders_by_name_ignoring_accents_and_case(people):
         names = [c.name for c in list_contacts(s)]
     assert names == ["Élodie Martin", "Giulia Conti", "Giulio Contini", "Marco Rossi",
                      "Marco Rossini"]
+
+
+def test_confirm_projects_one_by_id_or_text_or_all(db, tmp_path):
+    load(db, tmp_path, FIRST)
+    # a job change flags Giulia's project for review
+    load(db, tmp_path, "- name: Giulia Conti\n  email: giulia.conti@example.com\n"
+                       "  company: Torrefazione Nord\n", name="job.yaml", as_of=DAY2)
+    (coffee,) = snapshot(db)[0]["projects"]
+    assert snapshot(db)[0]["projects_to_review"] == [coffee["id"]]
+    day = date(2026, 11, 15)
+    name, done = confirm_projects(db, "giulia", "GREEN coffee", as_of=day)
+    assert (name, done) == ("Giulia Conti", [{"id": coffee["id"], "text": coffee["text"],
+                                              "confirmed_on": "2026-11-15"}])
+    giulia = snapshot(db)[0]
+    assert giulia["projects_to_review"] == [] and giulia["projects"][0]["confirmed_on"] == "2026-11-15"
+    edit_contact(db, "luca", add_project="Hiring two data engineers", as_of=DAY2)
+    name, done = confirm_projects(db, "luca", as_of=day)  # every current project
+    assert [p["text"] for p in done] == ["Migrating the data platform to Kubernetes", "Hiring two data engineers"]
+    assert confirm_projects(db, "luca", f"#{done[1]['id']}", as_of=date(2026, 11, 16))[1][0]["confirmed_on"] == "2026-11-16"
+
+
+def test_confirm_projects_refuses_what_it_cannot_name(db, tmp_path):
+    load(db, tmp_path, FIRST)
+    edit_contact(db, "luca", add_project="Migrating the CI to Kubernetes", as_of=DAY2)
+    before = snapshot(db)
+    with pytest.raises(MatcherError, match="in 2 projects of Luca Ferrari"):
+        confirm_projects(db, "luca", "kubernetes", as_of=DAY2)
+    with pytest.raises(NotFound, match="no current project of Luca Ferrari contains 'cobol'"):
+        confirm_projects(db, "luca", "cobol", as_of=DAY2)
+    with pytest.raises(NotFound, match="has no project #999"):
+        confirm_projects(db, "luca", "999", as_of=DAY2)
+    with pytest.raises(NotFound, match="Paolo Greco has no current project"):
+        confirm_projects(db, "paolo", as_of=DAY2)
+    luca = before[[c["name"] for c in before].index("Luca Ferrari")]
+    edit_contact(db, "luca", end_project=luca["projects"][0]["id"], as_of=DAY2)
+    with pytest.raises(MatcherError, match="ended on 2026-11-01"):
+        confirm_projects(db, "luca", str(luca["projects"][0]["id"]), as_of=date(2026, 11, 2))

@@ -93,11 +93,11 @@ def test_work_anniversary_custom_dates_and_new_roles():
     got = occasions_between(dates, D(2027, 6, 1), D(2027, 6, 30), OccasionSettings(greet={}))
     assert [(o.date, o.kind, o.message) for o in got] == [
         (D(2027, 6, 1), "new-role", "congratulation"),
-        (D(2027, 6, 9), "work-anniversary", "congratulation"),
+        (D(2027, 6, 9), "anniversary", "greeting"),  # a vCard ANNIVERSARY is personal
         (D(2027, 6, 20), "custom", "greeting"),
         (D(2027, 6, 29), "custom", "greeting"),
     ]
-    assert got[1].years == 15 and got[1].title == "work anniversary at Caffè Aurora"
+    assert got[1].years == 15 and got[1].title == "anniversary" and got[1].slug == "anniversary"
     # a new role is congratulated for job_change_days after it was seen, then it is too late
     job = got[0]
     assert job.closes == D(2027, 7, 1)
@@ -106,6 +106,31 @@ def test_work_anniversary_custom_dates_and_new_roles():
     assert is_expired("congratulation", "job:5", D(2027, 6, 1), D(2027, 7, 2), S)
     assert not is_expired("congratulation", "job:5", D(2027, 6, 1), D(2027, 7, 1), S)
     assert is_expired("greeting", "birthday:2027", D(2027, 3, 12), D(2027, 3, 13), S)
+
+
+def test_personal_and_work_anniversaries_are_kept_apart():
+    """A personal anniversary (vCard, Google) is greeted; a year since the latest new role is
+    congratulated; neither takes the other's kind, key or draft."""
+    dates = ContactDates(
+        country="IT", language="it", anniversary=D(2012, 6, 9), company="Torrefazione Nord",
+        job_changes=(JobDay(4, D(2025, 3, 2), "Caffè Aurora", "Buyer"),
+                     JobDay(5, D(2026, 6, 9), "Torrefazione Nord", "CFO")),
+    )
+    got = occasions_between(dates, D(2027, 1, 1), D(2027, 12, 31), OccasionSettings(greet={}))
+    assert [(o.date, o.kind, o.message, o.key, o.slug, o.local_title, o.years) for o in got] == [
+        (D(2027, 6, 9), "anniversary", "greeting", "anniversary:2027", "anniversary", "anniversario", 15),
+        (D(2027, 6, 9), "work-anniversary", "congratulation", "work-anniversary:5:2027", "work-anniversary",
+         "anniversario di lavoro", 1),
+    ]  # the role of 2025 has ended: only the latest one has anniversaries
+    work = got[1]
+    assert (work.title, work.company, work.role) == ("work anniversary at Torrefazione Nord", "Torrefazione Nord", "CFO")
+    assert work.reason == "work anniversary as CFO at Torrefazione Nord on 2027-06-09 (2026-06-09, 1 year)"
+    # the year the role was seen is its new-role congratulation, not an anniversary
+    same_year = occasions_between(dates, D(2026, 1, 1), D(2026, 12, 31), OccasionSettings(greet={}))
+    assert [o.kind for o in same_year if o.date == D(2026, 6, 9)] == ["anniversary", "new-role"]
+    # no anniversary on the card: no personal greeting, whatever the job changes
+    assert [o.kind for o in occasions_between(ContactDates(job_changes=dates.job_changes), D(2027, 1, 1),
+                                              D(2027, 12, 31), OccasionSettings(greet={}))] == ["work-anniversary"]
 
 
 def test_greeting_verdict_gives_its_reason():
@@ -224,6 +249,9 @@ def test_replayed_nights_greet_on_the_right_days(home):
     assert drafts[("John Miller", "Thanksgiving Day")].startswith("Hi John, happy Thanksgiving")
     assert drafts[("Giulia Conti", "birthday")].startswith("Ciao Giulia, tanti auguri di buon compleanno")
     assert drafts[("Hans Weber", "Christmas Day")].startswith("Hi Hans")  # no German template: English
+    notes = {(s["contact"], s["article_title"]): s["reasons"][1:] for s in everything}
+    assert notes[("Hans Weber", "Christmas Day")] == ["no German template: the draft is in English"]
+    assert notes[("Giulia Conti", "Christmas Day")] == [] and notes[("John Miller", "Christmas Day")] == []
     # sent greetings are touches of their kind
     shown = json.loads(cli("contacts", "show", "Giulia", "--json", "--as-of", "2027-03-29").stdout)[0]
     assert [t["kind"] for t in shown["touches"]] == ["greeting"] * 3
@@ -311,6 +339,64 @@ def test_review_card_for_a_greeting(home):
     assert "1 sent, 0 skipped" in out.output
     shown = json.loads(cli("contacts", "show", "John", "--json", "--as-of", "2026-11-25").stdout)[0]
     assert [(t["kind"], t["note"]) for t in shown["touches"]] == [("greeting", "Thanksgiving Day")]
+
+
+def test_a_vcard_anniversary_is_greeted_and_a_work_anniversary_congratulated(home, tmp_path):
+    cli, _ = home
+    card = tmp_path / "marta.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Marta Sala\r\nN:Sala;Marta;;;\r\n"
+                    "EMAIL:marta@example.com\r\nANNIVERSARY:20050521\r\nEND:VCARD\r\n", encoding="utf-8")
+    cli("contacts", "import", str(card), "--as-of", "2026-05-01")
+    moved = tmp_path / "moved.yaml"  # Giulia's new job, seen on 2026-05-21
+    moved.write_text("- name: Giulia Conti\n  email: giulia@example.com\n  company: Torrefazione Nord\n",
+                     encoding="utf-8")
+    cli("contacts", "import", str(moved), "--as-of", "2026-05-21")
+    rows = json.loads(cli("agenda", "--as-of", "2027-05-21", "--days", "1", "--json").stdout)
+    assert sorted((r["contact"], r["kind"], r["title"]) for r in rows if "anniversary" in r["kind"]) == [
+        ("Giulia Conti", "work-anniversary", "work anniversary at Torrefazione Nord"),
+        ("Marta Sala", "anniversary", "anniversary")]
+    cli("run", "--as-of", "2027-05-21")
+    got = {s["contact"]: s for s in json.loads(cli("suggestions", "--json", "--as-of", "2027-05-21").stdout)}
+    marta, giulia = got["Marta Sala"], got["Giulia Conti"]
+    assert (marta["kind"], marta["article_title"]) == ("greeting", "anniversary")
+    assert marta["draft"].startswith("Ciao Marta, buon anniversario a entrambi: 22 anni insieme!")
+    assert (giulia["kind"], giulia["article_title"]) == ("congratulation", "work anniversary at Torrefazione Nord")
+    assert giulia["draft"].startswith("Ciao Giulia, 1 anno in Torrefazione Nord: complimenti!")
+
+
+def test_why_speaks_of_greetings_too(home):
+    cli, _ = home
+
+    def why(name, day):
+        return json.loads(cli("why", name, "--json", "--as-of", day).stdout)[0]
+
+    w = why("John", "2026-11-10")  # nothing open yet: the next occasion is named
+    assert w["occasions"] == [] and w["next_occasion"] == {
+        "date": "2026-11-26", "kind": "holiday", "message": "greeting", "title": "Thanksgiving Day",
+        "opens": "2026-11-25"}
+    assert ("no occasion in its greeting window today; next: Thanksgiving Day on 2026-11-26 "
+            "(a greeting, proposed from 2026-11-25)") in cli("why", "John", "--as-of", "2026-11-10").stdout
+    (christmas,) = why("Giulia", "2026-12-22")["occasions"]
+    assert (christmas["title"], christmas["kind"], christmas["message"], christmas["ok"]) == (
+        "Christmas Day", "holiday", "greeting", True)
+    assert why("Giulia", "2026-12-22")["next_occasion"] is None
+    assert "would propose a greeting for Christmas Day (2026-12-25)" in cli(
+        "why", "Giulia", "--as-of", "2026-12-22").stdout
+    hans = why("Hans", "2026-12-22")  # German: no template, the drafts are in English
+    assert hans["draft_note"] == hans["occasions"][0]["draft_note"] == "no German template: the draft is in English"
+    assert why("Giulia", "2026-12-22")["draft_note"] == ""
+    assert ("would propose a greeting for Christmas Day (2026-12-25); no German template: the draft is in English"
+            in cli("why", "Hans", "--as-of", "2026-12-22").stdout)
+    (held,) = why("Irene", "2026-12-22")["occasions"]  # do-not-contact: never greeted
+    assert (held["ok"], held["rule"], held["reason"]) == (False, 1, "marked do-not-contact")
+    cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-24", "--as-of", "2026-12-01")
+    (held,) = why("Giulia", "2026-12-22")["occasions"]
+    assert (held["rule"], held["passes_on"]) == (1, "2026-12-24")
+    assert ("greeting for Christmas Day (2026-12-25) held back by rule 1 (do-not-contact / snoozed): "
+            "snoozed until 2026-12-24; passes from 2026-12-24") in cli("why", "Giulia", "--as-of", "2026-12-22").stdout
+    cli("run", "--as-of", "2026-12-22")
+    (held,) = why("John", "2026-12-23")["occasions"]  # the night proposed it: once only
+    assert (held["rule"], held["rule_name"], held["reason"]) == (4, "already sent", "already proposed: Christmas Day")
 
 
 # --- the migration keeps what was there --------------------------------------------------

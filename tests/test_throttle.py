@@ -13,6 +13,7 @@ from matcher.courtesy.throttle import (
     article_verdict,
     cadence,
     contact_verdict,
+    courteous_from,
     daily_room,
     pick_within_cap,
 )
@@ -142,3 +143,23 @@ def test_property_never_inside_the_cadence(state, today, offset):
         assert not verdict.ok
     elif not touched.do_not_contact and not touched.pending and not touched.snoozed_until:
         assert verdict.ok
+
+
+def test_courteous_from_follows_each_rule_to_the_first_day_that_passes():
+    end = TODAY + dt.timedelta(days=60)
+    touched = dict(kind="recruiter", last_touch=dt.date(2026, 11, 20))
+    day, held = courteous_from(ContactState(**touched), TODAY, T, end)
+    assert day == dt.date(2026, 12, 20) and held.rule == Rule.CADENCE
+    # a snooze ending inside the cadence: the cadence still decides
+    day, held = courteous_from(ContactState(**touched, snoozed_until=dt.date(2026, 12, 1)), TODAY, T, end)
+    assert day == dt.date(2026, 12, 20) and held.rule == Rule.CADENCE
+    day, held = courteous_from(ContactState(**touched, snoozed_until=dt.date(2027, 1, 3)), TODAY, T, end)
+    assert day == dt.date(2027, 1, 3) and held.rule == Rule.DO_NOT_CONTACT
+    # three unreplied touches double the cadence (rule 6)
+    day, held = courteous_from(ContactState(**touched, unreplied=3), TODAY, T, end)
+    assert day == dt.date(2027, 1, 19) and held.rule == Rule.NO_REPLY_BACKOFF
+    # past the window, or unknowable (a suggestion waiting), or never: no day
+    assert courteous_from(ContactState(**touched), TODAY, T, dt.date(2026, 12, 19))[0] is None
+    assert courteous_from(ContactState(pending=1), TODAY, T, end)[0] is None
+    assert courteous_from(ContactState(do_not_contact=True), TODAY, T, end)[0] is None
+    assert courteous_from(ContactState(), TODAY, T, end) == (TODAY, contact_verdict(ContactState(), TODAY, T))

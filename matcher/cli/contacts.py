@@ -17,7 +17,7 @@ from matcher.textsafe import clean
 
 @main.group()
 def contacts():
-    """Manage contacts: import, list, show, add, edit, remove.
+    """Manage contacts: import, list, show, add, edit, confirm, remove.
 
     Example: matcher contacts import contacts.yaml
     """
@@ -164,6 +164,27 @@ def contacts_edit(home, contact, as_of, **fields):
         changes["snoozed_until"] = changes["snoozed_until"].date()
     c = edit_contact(home.db, contact, as_of=as_of, **changes)
     click.echo(f"updated contact {c.id}: {c.name}")
+
+
+@contacts.command("confirm")
+@click.argument("contact")
+@click.argument("project", required=False)
+@json_option
+@as_of_option
+@home_command
+def contacts_confirm(home, contact, project, as_json, as_of):
+    """Confirm a contact's projects are still current (all of them, or PROJECT: an id or a
+    unique part of its text), as of --as-of; a job change's "still current?" is answered.
+
+    Example: matcher contacts confirm "Giulia Conti" coffee
+    """
+    from matcher.contacts.edit import confirm_projects
+    name, confirmed = confirm_projects(home.db, contact, project, as_of=as_of)
+    if as_json:
+        return print_json(confirmed)
+    for p in confirmed:
+        click.echo(f"confirmed project {p['id']} of {clean(name, single_line=True)} on {p['confirmed_on']}: "
+                   f"{short(p['text'], 70)}")
 
 
 @contacts.command("remove")

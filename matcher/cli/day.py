@@ -132,7 +132,8 @@ def top(home, contact, limit, as_json, as_of):
 @as_of_option
 @home_command(read_only=True)
 def why(home, contact, as_json, as_of):
-    """What the courtesy throttle says about a contact today, and from when it would pass.
+    """What the courtesy throttle says about a contact today, and from when it would pass;
+    and whether a greeting or congratulation would be proposed, or which rule holds it.
 
     Example: matcher why "Giulia Conti"
     """
@@ -146,12 +147,26 @@ def why(home, contact, as_json, as_of):
         if row["best_article_title"]:
             click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f}; "
                        f"meaning {row['best_semantic']:.2f}, words {row['best_lexical']:.2f})")
+            if row["draft_note"]:
+                click.echo(f"  {row['draft_note']}")
     else:
         click.echo(f"{name}: held back by rule {row['rule']} ({row['rule_name']}): {clean(row['reason'])}")
         if row["passes_on"]:
             click.echo(f"  passes from {row['passes_on']}")
     click.echo(f"  cadence {row['cadence_days']} days; last touch {row['last_touch'] or 'never'}; "
                f"{row['unreplied']} unreplied in a row")
+    for o in row["occasions"]:
+        what = f"{o['message']} for {clean(o['title'], single_line=True)} ({o['date']})"
+        if o["ok"]:
+            click.echo(f"  would propose a {what}" + (f"; {o['draft_note']}" if o["draft_note"] else ""))
+        else:
+            click.echo(f"  {what} held back by rule {o['rule']} ({o['rule_name']}): {clean(o['reason'])}"
+                       + (f"; passes from {o['passes_on']}" if o["passes_on"] else ""))
+    if not row["occasions"]:
+        nxt = row["next_occasion"]
+        click.echo("  no occasion in its greeting window today"
+                   + (f"; next: {clean(nxt['title'], single_line=True)} on {nxt['date']} "
+                      f"(a {nxt['message']}, proposed from {nxt['opens']})" if nxt else ""))
 
 
 @main.command("log")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from matcher.contacts.importer import read_contacts
 from matcher.contacts.records import ContactRecord, ProjectRecord
-from matcher.contacts.edit import add_contact, edit_contact, remove_contact
+from matcher.contacts.edit import add_contact, confirm_projects, edit_contact, remove_contact
 from matcher.contacts.store import (
     ImportReport,
     contact_to_dict,
@@ -21,6 +21,6 @@ TEMPLATE_PATH = Path(__file__).parent / "template.yaml"
 
 __all__ = [
     "TEMPLATE_PATH", "ContactRecord", "ImportReport", "ProjectRecord", "add_contact",
-    "contact_to_dict", "edit_contact", "find_contact", "import_contacts", "list_contacts",
+    "confirm_projects", "contact_to_dict", "edit_contact", "find_contact", "import_contacts", "list_contacts",
     "read_contacts", "remove_contact",
 ]

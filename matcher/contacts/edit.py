@@ -1,4 +1,4 @@
-"""Contacts changed one at a time, from the command line: add, edit, remove."""
+"""Contacts changed one at a time, from the command line: add, edit, confirm, remove."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from matcher.contacts.records import (
 )
 from matcher.contacts.store import confirm_project, find_contact, new_contact
 from matcher.errors import MatcherError, NotFound
-from matcher.models import Contact
+from matcher.models import Contact, Project
 
 EDITABLE = (
     "name", "email", *TEXT_FIELDS, "cadence_days", "do_not_contact", "birthday",
@@ -142,6 +142,49 @@ def _end_project(contact: Contact, project_id, as_of: date) -> None:
             return
     ids = ", ".join(f"#{p.id}" for p in contact.projects) or "none"
     raise NotFound(f"{contact.name} has no project #{project_id} (their projects: {ids})")
+
+
+def _projects_to_confirm(contact: Contact, project: str | None, as_of: date) -> list[Project]:
+    """The projects `project` names: an id, or a unique part of a current project's text;
+    None names every current project."""
+    current = [p for p in contact.projects if p.is_current(as_of) and p.text.strip()]
+    listed = "; ".join(f"#{p.id} {p.text}" for p in current) or "none"
+    if project is None or not project.strip():
+        if not current:
+            raise NotFound(f"{contact.name} has no current project on {as_of}")
+        return current
+    project = project.strip()
+    if project.lstrip("#").isdigit() and project.isascii():
+        wanted = int(project.lstrip("#"))
+        for p in contact.projects:
+            if p.id == wanted:
+                if p.until is not None and p.until < as_of:
+                    raise MatcherError(f"project #{p.id} ended on {p.until}: nothing to confirm")
+                return [p]
+        raise NotFound(f"{contact.name} has no project #{wanted} (current: {listed})")
+    needle = " ".join(project.split()).casefold()
+    found = [p for p in current if needle in " ".join(p.text.split()).casefold()]
+    if not found:
+        raise NotFound(f"no current project of {contact.name} contains {project!r} (current: {listed})")
+    if len(found) > 1:
+        raise MatcherError(f"{project!r} is in {len(found)} projects of {contact.name}: "
+                           + "; ".join(f"#{p.id} {p.text}" for p in found) + "; give its id")
+    return found
+
+
+def confirm_projects(db, ref: str, project: str | None = None, *,
+                     as_of: date | None = None) -> tuple[str, list[dict]]:
+    """Confirm that a contact's project is still current (all current ones without
+    `project`): confirmed on `as_of`, no longer flagged for review by a job change.
+    Returns the contact's name and each project confirmed as {id, text, confirmed_on}."""
+    as_of = as_of or date.today()
+    with db.session() as session:
+        contact = find_contact(session, ref)
+        confirmed = _projects_to_confirm(contact, project, as_of)
+        for p in confirmed:
+            p.confirmed_on, p.needs_review = as_of, False
+        return contact.name, [{"id": p.id, "text": p.text, "confirmed_on": as_of.isoformat()}
+                              for p in confirmed]
 
 
 def remove_contact(db, ref: str) -> Contact:

@@ -1,8 +1,10 @@
 """Occasions: the dates worth a greeting, as pure functions of plain data, with reasons.
 
 An occasion is a public holiday that merits a greeting in the contact's country (the
-`holidays` library; which ones, and how early, is configuration), a birthday, a work
-anniversary, a custom date, or a new role seen on re-import. Each has a window — from
+`holidays` library; which ones, and how early, is configuration), a birthday, a personal
+anniversary (vCard ANNIVERSARY, Google's "Anniversary": a greeting), a work anniversary (a
+year since a new role was seen: a congratulation), a custom date, or a new role seen on
+re-import. The two anniversaries never share a kind, a key or a draft. Each has a window — from
 `opens` to `closes` — in which a greeting is proposed; outside it the moment has passed.
 
 Nothing here touches the database: the caller builds a `ContactDates` and asks.
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import holidays
 
@@ -25,14 +27,16 @@ from matcher.courtesy.throttle import PASS, Rule, Verdict
 MESSAGE = {
     "holiday": "greeting",
     "birthday": "greeting",
+    "anniversary": "greeting",
     "custom": "greeting",
     "work-anniversary": "congratulation",
     "new-role": "congratulation",
 }
 LOCAL_TITLES = {
-    "it": {"birthday": "compleanno", "work-anniversary": "anniversario di lavoro",
-           "new-role": "nuovo ruolo"},
-    "en": {"birthday": "birthday", "work-anniversary": "work anniversary", "new-role": "new role"},
+    "it": {"birthday": "compleanno", "anniversary": "anniversario",
+           "work-anniversary": "anniversario di lavoro", "new-role": "nuovo ruolo"},
+    "en": {"birthday": "birthday", "anniversary": "anniversary", "work-anniversary": "work anniversary",
+           "new-role": "new role"},
 }
 
 
@@ -59,7 +63,7 @@ class ContactDates:
     country: str = "IT"
     language: str = "it"
     birthday: dt.date | None = None
-    anniversary: dt.date | None = None
+    anniversary: dt.date | None = None  # personal (wedding…): never a work anniversary
     company: str = ""
     custom: tuple[CustomDay, ...] = ()
     job_changes: tuple[JobDay, ...] = ()
@@ -68,7 +72,7 @@ class ContactDates:
 @dataclass(frozen=True)
 class Occasion:
     date: dt.date          # the day itself
-    kind: str              # holiday | birthday | work-anniversary | custom | new-role
+    kind: str              # holiday | birthday | anniversary | work-anniversary | custom | new-role
     key: str               # unique per contact, e.g. "holiday:christmas-day:2026"
     title: str             # for lists (English holiday names, the custom title…)
     local_title: str       # in the contact's language, for drafts
@@ -176,8 +180,22 @@ def _yearly(kind: str, key: str, title: str, local: str, slug: str, origin: dt.d
         date=day, kind=kind, key=f"{key}:{year}", title=title, local_title=local, slug=slug,
         opens=day - dt.timedelta(days=lead), closes=day, years=years,
         reason=f"{what} on {day.isoformat()} ({shown}"
-               + (f", {years} years)" if years else ")"),
+               + (f", {years} year{'' if years == 1 else 's'})" if years else ")"),
     )
+
+
+def _work_anniversary(dates: ContactDates, year: int, local: str, lead: int) -> list[Occasion]:
+    """The yearly return of the latest new role (the day it was seen, the nearest we know
+    to its start); earlier roles have ended."""
+    if not dates.job_changes:
+        return []
+    job = max(dates.job_changes, key=lambda j: (j.date, j.id))
+    what = " at ".join(x for x in (job.role, job.company) if x)
+    o = _yearly("work-anniversary", f"work-anniversary:{job.id}",
+                "work anniversary" + (f" at {job.company}" if job.company else ""), local,
+                "work-anniversary", job.date, year, lead,
+                "work anniversary" + (f" as {what}" if what else " of the new role"))
+    return [replace(o, company=job.company, role=job.role)] if o else []
 
 
 def occasions_in_year(dates: ContactDates, year: int, settings: OccasionSettings) -> list[Occasion]:
@@ -191,10 +209,10 @@ def occasions_in_year(dates: ContactDates, year: int, settings: OccasionSettings
                     dates.birthday, year, lead, "birthday")
         out += [o] if o else []
     if dates.anniversary:
-        title = "work anniversary" + (f" at {dates.company}" if dates.company else "")
-        o = _yearly("work-anniversary", "anniversary", title, names["work-anniversary"],
-                    "work-anniversary", dates.anniversary, year, lead, "work anniversary")
+        o = _yearly("anniversary", "anniversary", "anniversary", names["anniversary"],
+                    "anniversary", dates.anniversary, year, lead, "anniversary")
         out += [o] if o else []
+    out += _work_anniversary(dates, year, names["work-anniversary"], lead)
     for custom in dates.custom:
         if custom.yearly:
             o = _yearly("custom", f"custom:{custom.id}", custom.title, custom.title, "custom",

@@ -104,6 +104,22 @@ def contact_verdict(state: ContactState, today: dt.date, settings: ThrottleSetti
     return PASS
 
 
+def courteous_from(state: ContactState, today: dt.date, settings: ThrottleSettings,
+                   until: dt.date) -> tuple[dt.date | None, Verdict]:
+    """The first day from `today` to `until` on which `contact_verdict` passes, found by
+    following each verdict's `passes_on` (a snooze may end inside a cadence); None when
+    no day up to `until` passes or the day is unknowable (a suggestion waiting for review).
+    Also the last verdict that held, for its reason."""
+    day, held = today, contact_verdict(state, today, settings)
+    while not held and held.passes_on is not None and day < held.passes_on <= until:
+        day = held.passes_on
+        verdict = contact_verdict(state, day, settings)
+        if verdict:
+            return day, held
+        held = verdict
+    return (day, held) if held else (None, held)
+
+
 def article_verdict(
     *,
     published: dt.date | None,
