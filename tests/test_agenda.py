@@ -34,7 +34,7 @@ CONTACTS = """
 
 
 @pytest.fixture
-def cli(cli, tmp_path):
+def people_cli(cli, tmp_path):
     """The CLI on a home holding CONTACTS."""
     cli("init")
     contacts = tmp_path / "contacts.yaml"
@@ -44,9 +44,9 @@ def cli(cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_agenda_json_rows_and_their_days(cli):
-    cli("log", "Giulia", "email", "--as-of", "2026-11-20")  # Giulia is within her cadence
-    rows = json.loads(cli("agenda", "--as-of", "2026-11-25", "--days", "31", "--json").stdout)
+def test_agenda_json_rows_and_their_days(people_cli):
+    people_cli("log", "Giulia", "email", "--as-of", "2026-11-20")  # Giulia is within her cadence
+    rows = json.loads(people_cli("agenda", "--as-of", "2026-11-25", "--days", "31", "--json").stdout)
     assert all(set(r) >= {"date", "contact", "kind", "title"} for r in rows)
     got = [(r["date"], r["contact"], r["kind"], r["title"]) for r in rows]
     assert got == [
@@ -62,75 +62,75 @@ def test_agenda_json_rows_and_their_days(cli):
         ("2026-12-25", "John Miller", "holiday", "Christmas Day"),
     ]  # nothing for Irene (do-not-contact), though her birthday falls in the window
     # --days counts the as-of day: 2026-11-25 + 1 day is just that day
-    one = json.loads(cli("agenda", "--as-of", "2026-11-26", "--days", "1", "--json").stdout)
+    one = json.loads(people_cli("agenda", "--as-of", "2026-11-26", "--days", "1", "--json").stdout)
     assert [r["kind"] for r in one] == ["follow-up", "stale-project", "holiday"]
-    text = cli("agenda", "--as-of", "2026-11-25", "--days", "31").stdout
+    text = people_cli("agenda", "--as-of", "2026-11-25", "--days", "31").stdout
     assert "2026-12-05  Giulia Conti" in text
 
 
-def test_follow_up_only_when_nothing_suitable_and_cadence_passed(cli):
-    cli("log", "John", "call", "--as-of", "2026-11-01")
-    rows = json.loads(cli("agenda", "--as-of", "2026-11-20", "--days", "1", "--json").stdout)
+def test_follow_up_only_when_nothing_suitable_and_cadence_passed(people_cli):
+    people_cli("log", "John", "call", "--as-of", "2026-11-01")
+    rows = json.loads(people_cli("agenda", "--as-of", "2026-11-20", "--days", "1", "--json").stdout)
     assert [r["contact"] for r in rows if r["kind"] == "follow-up"] == ["Giulia Conti"]
     # headhunter cadence is 45 days: due again from 2026-12-16
-    rows = json.loads(cli("agenda", "--as-of", "2026-12-16", "--days", "1", "--json").stdout)
+    rows = json.loads(people_cli("agenda", "--as-of", "2026-12-16", "--days", "1", "--json").stdout)
     assert {r["contact"] for r in rows if r["kind"] == "follow-up"} == {"Giulia Conti", "John Miller"}
 
 
-def test_follow_ups_falling_due_are_forecast_from_the_throttle(cli, tmp_path):
+def test_follow_ups_falling_due_are_forecast_from_the_throttle(people_cli, tmp_path):
     """A contact with projects held today shows on the day the throttle lets you write again."""
     def due(as_of="2026-11-25", days="31"):
-        rows = json.loads(cli("agenda", "--as-of", as_of, "--days", days, "--json").stdout)
+        rows = json.loads(people_cli("agenda", "--as-of", as_of, "--days", days, "--json").stdout)
         return [(r["date"], r["contact"], r["detail"]) for r in rows if r["kind"] == "follow-up-due"]
 
     assert due() == []  # Giulia is courteous today; John has no project to follow up on
-    cli("log", "Giulia", "email", "--as-of", "2026-11-20")
+    people_cli("log", "Giulia", "email", "--as-of", "2026-11-20")
     assert due() == [("2026-12-20", "Giulia Conti", "held by rule 2 (cadence) until then: "
                                                     "last touch on 2026-11-20, cadence 30 days")]
     assert due(days="25") == []  # 2026-12-20 is past the window's last day, 2026-12-19
     # a snooze ending inside the cadence changes nothing: the cadence still holds to 12-20
-    cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-01")
+    people_cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-01")
     assert [d[0] for d in due()] == ["2026-12-20"]
     # a snooze ending after the cadence: due when the snooze ends
-    cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-22")
+    people_cli("contacts", "edit", "Giulia", "--snooze-until", "2026-12-22")
     assert due() == [("2026-12-22", "Giulia Conti", "held by rule 1 (do-not-contact / snoozed) until then: "
                                                     "snoozed until 2026-12-22")]
     ics = tmp_path / "agenda.ics"
-    cli("agenda", "--as-of", "2026-11-25", "--days", "31", "--ics", str(ics))
+    people_cli("agenda", "--as-of", "2026-11-25", "--days", "31", "--ics", str(ics))
     (event,) = [e for e in vobject.readOne(ics.read_text(encoding="utf-8")).vevent_list
                 if e.categories.value == ["follow-up-due"]]
     assert event.dtstart.value == dt.date(2026, 12, 22)
-    text = cli("agenda", "--as-of", "2026-11-25", "--days", "31").stdout
+    text = people_cli("agenda", "--as-of", "2026-11-25", "--days", "31").stdout
     assert "2026-12-22  Giulia Conti" in text and "follow-up-due" in text
 
 
-def test_stale_projects_are_asked_about_then_stop_driving_matching(cli, tmp_path):
+def test_stale_projects_are_asked_about_then_stop_driving_matching(people_cli, tmp_path):
     # Giulia's project was confirmed on import, 2026-03-01: stale from 2026-08-30 (182 days)
-    rows = json.loads(cli("agenda", "--as-of", "2026-08-20", "--days", "30", "--json").stdout)
+    rows = json.loads(people_cli("agenda", "--as-of", "2026-08-20", "--days", "30", "--json").stdout)
     stale = [r for r in rows if r["kind"] == "stale-project"]
     assert [(r["date"], r["title"][:40]) for r in stale] == [
         ("2026-08-30", "still current? Renegotiating green coffe")]
-    later = json.loads(cli("agenda", "--as-of", "2027-03-10", "--days", "3", "--json").stdout)
+    later = json.loads(people_cli("agenda", "--as-of", "2027-03-10", "--days", "3", "--json").stdout)
     (row,) = [r for r in later if r["kind"] == "stale-project"]
     assert row["date"] == "2027-03-10" and "no longer drives matching" in row["detail"]
     # re-importing the same project confirms it: no longer stale
-    cli("contacts", "import", str(tmp_path / "contacts.yaml"), "--as-of", "2027-03-10")
-    again = json.loads(cli("agenda", "--as-of", "2027-03-10", "--days", "3", "--json").stdout)
+    people_cli("contacts", "import", str(tmp_path / "contacts.yaml"), "--as-of", "2027-03-10")
+    again = json.loads(people_cli("agenda", "--as-of", "2027-03-10", "--days", "3", "--json").stdout)
     assert not [r for r in again if r["kind"] == "stale-project"]
 
 
-def test_contacts_confirm_answers_the_stale_project(cli):
+def test_contacts_confirm_answers_the_stale_project(people_cli):
     def stale():
-        rows = json.loads(cli("agenda", "--as-of", "2026-09-10", "--days", "1", "--json").stdout)
+        rows = json.loads(people_cli("agenda", "--as-of", "2026-09-10", "--days", "1", "--json").stdout)
         return [r["contact"] for r in rows if r["kind"] == "stale-project"]
 
     assert stale() == ["Giulia Conti"]
-    out = cli("contacts", "confirm", "Giulia", "coffee supply", "--as-of", "2026-09-10").stdout
+    out = people_cli("contacts", "confirm", "Giulia", "coffee supply", "--as-of", "2026-09-10").stdout
     assert out.startswith("confirmed project ") and "of Giulia Conti on 2026-09-10: Renegotiating" in out
     assert stale() == []
-    (done,) = json.loads(cli("contacts", "confirm", "Giulia", "--as-of", "2026-09-11", "--json").stdout)
+    (done,) = json.loads(people_cli("contacts", "confirm", "Giulia", "--as-of", "2026-09-11", "--json").stdout)
     assert done["confirmed_on"] == "2026-09-11"
-    bad = cli("contacts", "confirm", "John", "--as-of", "2026-09-11", ok=False)
+    bad = people_cli("contacts", "confirm", "John", "--as-of", "2026-09-11", ok=False)
     assert bad.exit_code == 1 and "John Miller has no current project" in bad.output
 
 
@@ -145,10 +145,10 @@ def test_current_projects_drop_a_project_unconfirmed_for_a_year():
     assert [p.text for p in current_projects(contact, day, retire_days=0)] == ["old thing", "never dated"]
 
 
-def test_ics_export_parses_and_escapes(cli, tmp_path):
-    cli("contacts", "add", "Rossi, Mario; \\ Jr", "--country", "IT", "--birthday", "1970-12-10")
+def test_ics_export_parses_and_escapes(people_cli, tmp_path):
+    people_cli("contacts", "add", "Rossi, Mario; \\ Jr", "--country", "IT", "--birthday", "1970-12-10")
     ics = tmp_path / "agenda.ics"
-    out = cli("agenda", "--as-of", "2026-12-01", "--days", "30", "--ics", str(ics))
+    out = people_cli("agenda", "--as-of", "2026-12-01", "--days", "30", "--ics", str(ics))
     assert "events to" in out.stdout
     raw = ics.read_bytes()
     assert raw.startswith(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
@@ -156,7 +156,7 @@ def test_ics_export_parses_and_escapes(cli, tmp_path):
     assert b"SUMMARY:Rossi\\, Mario\\; \\\\ Jr: birthday" in raw
     cal = vobject.readOne(raw.decode("utf-8"))
     events = cal.vevent_list
-    rows = json.loads(cli("agenda", "--as-of", "2026-12-01", "--days", "30", "--json").stdout)
+    rows = json.loads(people_cli("agenda", "--as-of", "2026-12-01", "--days", "30", "--json").stdout)
     assert len(events) == len(rows)
     summaries = {(e.dtstart.value, e.summary.value) for e in events}
     assert (dt.date(2026, 12, 10), "Rossi, Mario; \\ Jr: birthday") in summaries
