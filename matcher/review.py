@@ -167,15 +167,18 @@ def mailto_url(to: str | None, subject: str, body: str) -> str:
 
 def pending_table(suggestions: list[Suggestion]) -> Table:
     """The day's pending proposals and greetings on one screen: who, what, score, kind."""
-    table = Table("#", "who", "what", "score", "kind", title=f"{len(suggestions)} pending", title_justify="left")
-    table.columns[2].overflow = "ellipsis"
+    table = Table(title=f"{len(suggestions)} pending", title_justify="left", expand=True)
+    # one line a row: the title gives way (ellipsis), the short columns never do
+    table.add_column("#", justify="right", no_wrap=True, min_width=2)
+    table.add_column("who", no_wrap=True, min_width=12, max_width=24, overflow="ellipsis")
+    table.add_column("what", no_wrap=True, overflow="ellipsis", ratio=1)
+    table.add_column("score", justify="right", no_wrap=True, min_width=5)
+    table.add_column("kind", no_wrap=True, min_width=14)
     for n, s in enumerate(suggestions[:TABLE_ROWS], 1):
         table.add_row(str(n), clean(s.contact.name, single_line=True), subject(s), f"{s.score:.2f}",
                       s.kind or "article")
     if len(suggestions) > TABLE_ROWS:
         table.add_row("…", f"and {len(suggestions) - TABLE_ROWS} more", "", "", "")
-    for column in table.columns:
-        column.no_wrap = True
     return table
 
 
@@ -250,21 +253,21 @@ def decide(session: Session, s: Suggestion, today: dt.date, console: Console, de
 
 
 def hand_over(key: str, s: Suggestion, console: Console, desk: Desk) -> bool:
-    """Mail (m), copy (c) or the profile (p): True when it could be done, so it may be sent."""
+    """Mail (m), copy (c) or the profile (p): True when it was done (or the draft shown to
+    copy by hand), so it may have been sent."""
     if key == "m":
         url = mailto_url(s.contact.email, subject(s), message(s))
         if not s.contact.email:
             console.print(f"no e-mail for {clean(s.contact.name, single_line=True)}: the mail has no address yet")
         if desk.print_url:
             console.print(url, markup=False, soft_wrap=True)
-        else:
-            show_opened(console, desk.open_url(url), url)
-        return True
+            return True
+        return show_opened(console, desk.open_url(url), url)
     if key == "c":
         try:
             desk.copy(message(s))
         except NoClipboard as e:
-            console.print(f"{e}; copy the draft from here:", markup=False)
+            console.print(f"{e}; copy the draft from here:", markup=False, soft_wrap=True)
             console.print(clean(message(s)), markup=False, soft_wrap=True)
         else:
             console.print("draft copied to the clipboard")
@@ -273,17 +276,18 @@ def hand_over(key: str, s: Suggestion, console: Console, desk: Desk) -> bool:
     if not profile:
         console.print(f"no profile URL for {clean(s.contact.name, single_line=True)}")
         return False
-    show_opened(console, desk.open_url(profile), profile)
-    return True
+    return show_opened(console, desk.open_url(profile), profile)
 
 
-def show_opened(console: Console, status: object, url: str) -> None:
-    """Say what the opener did: `click.launch` returns non-zero where it found no opener."""
+def show_opened(console: Console, status: object, url: str) -> bool:
+    """Say what the opener did, True when it opened: `click.launch` returns non-zero where
+    it found no opener (for http URLs it falls back to `webbrowser` and returns 0)."""
     if status:
         console.print(f"could not open it (no desktop opener here): {clean(url, single_line=True)}", markup=False,
                       soft_wrap=True)
-    else:
-        console.print(f"opening {clean(url, single_line=True)}", markup=False, soft_wrap=True)
+        return False
+    console.print(f"opening {clean(url, single_line=True)}", markup=False, soft_wrap=True)
+    return True
 
 
 def edit_message(s: Suggestion, console: Console, desk: Desk, summary: ReviewSummary) -> None:

@@ -110,12 +110,14 @@ def test_mail_with_print_url_prints_it_and_opens_nothing(db):
     assert "no e-mail for Contact 0" in out.getvalue()
 
 
-def test_no_desktop_opener_says_so_and_shows_the_url(db):
+def test_no_desktop_opener_says_so_shows_the_url_and_asks_nothing(db):
     one_card(db)
     out = io.StringIO()
-    desk = Desk(read_key=keys("p", "o"), ask=answers("n"), open_url=lambda url: 1)  # click.launch: 1 = failed
+    desk = Desk(read_key=keys("m", "p", "o"), ask=lambda prompt: pytest.fail(f"asked {prompt}"),
+                open_url=lambda url: 1)  # what click.launch returns where it found no opener
     with db.session() as session:
         review(session, DAY, Console(file=out, width=300), desk)
+    assert "could not open it (no desktop opener here): mailto:c0@example.it?subject=" in out.getvalue()
     assert "could not open it (no desktop opener here): https://www.linkedin.com/in/c0" in out.getvalue()
     assert "could not open it (no desktop opener here): https://r.example/0" in out.getvalue()
 
