@@ -8,6 +8,7 @@ import pytest
 from rich.console import Console
 from sqlalchemy import select
 
+from matcher.contacts.show import contact_card
 from matcher.models import Article, Contact, Suggestion, Touch
 from matcher.review import Desk, NoClipboard, list_suggestions, mailto_url, review, suggestion_to_dict
 
@@ -158,6 +159,8 @@ def test_an_edit_is_kept_beside_the_draft_and_is_what_is_mailed(db):
         assert (s.draft, s.edited) == ("Hi", "Hi Giulia,\nperché no?")
         assert suggestion_to_dict(s)["edited"] == "Hi Giulia,\nperché no?"
     assert parse_qs(urlsplit(opened[0]).query)["body"] == ["Hi Giulia,\r\nperché no?"]
+    touches = contact_card(db, "Contact 0", DAY)["touches"]  # what `contacts show` prints
+    assert [(t["kind"], t["message"]) for t in touches] == [("article", "Hi Giulia,\nperché no?")]
 
 
 def test_an_editor_closed_without_saving_changes_nothing(db):
