@@ -175,7 +175,8 @@ def pending_table(suggestions: list[Suggestion]) -> Table:
     table.add_column("score", justify="right", no_wrap=True, min_width=5)
     table.add_column("kind", no_wrap=True, min_width=14)
     for n, s in enumerate(suggestions[:TABLE_ROWS], 1):
-        table.add_row(str(n), clean(s.contact.name, single_line=True), subject(s), f"{s.score:.2f}",
+        # Text, not str: a name or title with [brackets] is shown as it is, never as markup
+        table.add_row(str(n), Text(clean(s.contact.name, single_line=True)), Text(subject(s)), f"{s.score:.2f}",
                       s.kind or "article")
     if len(suggestions) > TABLE_ROWS:
         table.add_row("…", f"and {len(suggestions) - TABLE_ROWS} more", "", "", "")
@@ -184,7 +185,7 @@ def pending_table(suggestions: list[Suggestion]) -> Table:
 
 @dataclass
 class Desk:
-    """What a card reaches: the user's keys and answers, the desktop's opener (for mail and
+    """What a card reaches: the user's keys and answers, the desktop's opener (article, mail,
     profile), the clipboard and the editor. `print_url` prints the mail URL instead of
     opening it, for a machine without a desktop. Tests pass fakes."""
     read_key: Callable[[], str]

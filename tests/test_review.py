@@ -176,12 +176,12 @@ def test_the_list_comes_first_and_kind_filters_it(db):
     propose(db, [DAY, DAY, DAY])
     with db.session() as session:
         first = session.scalars(select(Suggestion).order_by(Suggestion.id)).first()
-        first.kind, first.title, first.article_id = "greeting", "Thanksgiving Day", None
+        first.kind, first.title, first.article_id = "greeting", "Thanksgiving Day [red]", None
     out = io.StringIO()
     with db.session() as session:
         review(session, DAY, Console(file=out, width=100), Desk(read_key=keys("l"), ask=answers()))
     text = out.getvalue()
-    assert text.index("3 pending") < text.index("Thanksgiving Day") < text.index("1 of 3")
+    assert text.index("3 pending") < text.index("Thanksgiving Day [red]") < text.index("1 of 3")  # not markup
     assert "2 of 3" in text and "3 of 3" not in text  # later on the first card, quit on the second
     out = io.StringIO()
     with db.session() as session:
