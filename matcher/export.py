@@ -116,7 +116,7 @@ def suggestion_to_dict(who: dict, s: Suggestion) -> dict:
         "reasons": list(s.reasons or []), "draft": s.draft or "",
         "created_on": _day(s.created_on), "decided_on": _day(s.decided_on),
         "skip_reason": s.skip_reason, "occasion": s.occasion, "occasion_on": _day(s.occasion_on),
-        "title": s.title or "", "project": s.project.text if s.project else None,
+        "title": s.title or "", "edited": s.edited, "project": s.project.text if s.project else None,
         "article": article_to_dict(s.article) if s.article else None,
     }
 

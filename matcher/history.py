@@ -117,7 +117,7 @@ FIELDS: dict[str, dict[str, Callable]] = {
     "suggestions": {
         **WHO, "kind": _one_of("article", "news", "greeting", "congratulation"),
         "status": _one_of(*STATUSES), "score": _score, "reasons": _reasons, "draft": _text,
-        "created_on": _needed_day, "decided_on": _day, "skip_reason": _maybe_text,
+        "created_on": _needed_day, "decided_on": _day, "skip_reason": _maybe_text, "edited": _maybe_text,
         "occasion": _maybe_text, "occasion_on": _day, "title": _text, "project": _maybe_text,
         "article": ARTICLE,
     },
@@ -294,7 +294,7 @@ class _Store:
             contact_id=contact.id, article_id=article.id if article else None,
             project_id=project.id if project else None,
             **{k: item[k] for k in ("score", "reasons", "draft", "status", "created_on", "decided_on",
-                                    "skip_reason", "occasion", "occasion_on", "title")},
+                                    "skip_reason", "occasion", "occasion_on", "title", "edited")},
             kind=item["kind"] or "article",
         ))
         self.session.flush()

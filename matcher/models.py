@@ -212,6 +212,9 @@ class Suggestion(Base):
     occasion: Mapped[str | None] = mapped_column(String(200))
     occasion_on: Mapped[dt.date | None] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(500), default="")
+    # Added by migration 0007: the draft as the user edited it in the review (None: not
+    # edited); what is sent and shown later, while `draft` keeps what the tool wrote.
+    edited: Mapped[str | None] = mapped_column(Text)
 
     contact: Mapped[Contact] = relationship(back_populates="suggestions")
     article: Mapped[Article | None] = relationship()

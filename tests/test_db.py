@@ -1,5 +1,5 @@
-"""Opening a database: migrations on open (up to Alembic's head), and what 0006 reads from
-the feeds' messages."""
+"""Opening a database: migrations on open (up to Alembic's head), what 0006 reads from
+the feeds' messages, and 0007's edited drafts."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from matcher.db import Database, alembic_config, make_engine, migration_head, schema_revision
 from matcher.errors import ConfigError
+from matcher.models import Contact, Suggestion
 
 HEAD = migration_head()
 
@@ -109,3 +110,32 @@ def test_a_read_only_database_refuses_writes_and_names_an_old_schema(db_url):
                 session.execute(text("SELECT health FROM feeds")).all()
     finally:
         database.close()
+
+
+def test_0007_adds_the_edited_draft_and_its_downgrade_keeps_the_draft(db_url):
+    database = Database(db_url)
+    with database.session() as session:
+        contact = Contact(name="Giulia")
+        session.add(contact)
+        session.flush()
+        session.add(Suggestion(contact_id=contact.id, score=0.5, draft="Ciao Giulia", status="pending",
+                               created_on=dt.date(2026, 11, 20), edited="lost on the way down"))
+    database.close()
+    database_at(db_url, "0006").dispose()
+    database = Database(db_url)  # opened for writing: migrated to head again
+    try:
+        with database.session() as session:
+            suggestion = session.scalars(sa.select(Suggestion)).one()
+            assert (suggestion.draft, suggestion.edited) == ("Ciao Giulia", None)
+            suggestion.edited = "Cara Giulia, perché no?"
+        with database.reading() as session:
+            assert session.scalars(sa.select(Suggestion.edited)).one() == "Cara Giulia, perché no?"
+    finally:
+        database.close()
+    engine = database_at(db_url, "0006")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT draft FROM suggestions")).scalar() == "Ciao Giulia"
+            assert "edited" not in {c["name"] for c in inspect(conn).get_columns("suggestions")}
+    finally:
+        engine.dispose()

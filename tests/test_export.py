@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -20,8 +21,8 @@ def cli_on(home, env=None):
     """The CLI on `home` for a module-scoped fixture (the `cli` fixture is per test)."""
     runner = CliRunner()
 
-    def run(*args, ok=True):
-        result = runner.invoke(main, ["--home", str(home), *args], env=env, catch_exceptions=False)
+    def run(*args, ok=True, input=None):
+        result = runner.invoke(main, ["--home", str(home), *args], env=env, input=input, catch_exceptions=False)
         if ok:
             assert result.exit_code == 0, result.output
         return result
@@ -55,6 +56,12 @@ def exported(tmp_path_factory, _session_cache_dir):
     run("contacts", "edit", "Francesca Ricci", "--snooze-until", "2026-12-24")
     run("occasions", "add", "Elena Marchetti", "2026-12-03", "Elena's promotion party")
     run("run", "--as-of", AS_OF)
+    editor = tmp / "edit.py"  # the review's [e]dit: appends a line, as a person would
+    editor.write_text("import sys\nopen(sys.argv[1], 'a', encoding='utf-8').write('\\nA presto!\\n')\n",
+                      encoding="utf-8")
+    command = f"{sys.executable} {editor}"
+    cli_on(tmp / "home", env={"MATCHER_DB": None, "MATCHER_CACHE_DIR": str(_session_cache_dir),
+                              "EDITOR": command, "VISUAL": command})("review", "--as-of", AS_OF, input="e\nq\n")
     pending = json.loads(run("suggestions", "--json", "--as-of", AS_OF).output)
     articles = [s for s in pending if s["kind"] == "article"]
     greetings = [s for s in pending if s["kind"] != "article"]
@@ -87,6 +94,8 @@ def test_the_export_holds_everything(exported):
     skipped = next(s for s in history["suggestions"] if s["status"] == "skipped")
     assert skipped["skip_reason"] == "off-topic" and skipped["decided_on"] == AS_OF
     assert skipped["article"]["url"] and skipped["article"]["title"] and skipped["article"]["feed_url"]
+    edited = [s for s in history["suggestions"] if s["edited"]]
+    assert len(edited) == 1 and edited[0]["edited"] == edited[0]["draft"].rstrip() + "\n\nA presto!"
     sent = [t for t in history["touches"] if t["suggestion"]]
     assert sorted(t["kind"] for t in sent) == ["article", "congratulation"]
     assert any(t["kind"] == "reply" and t["direction"] == "in" for t in history["touches"])

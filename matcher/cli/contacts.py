@@ -101,6 +101,8 @@ def contacts_show(home, contact, as_json, as_of):
     console.print("[bold]touches[/bold]")
     for t in row["touches"] or [{"date": "", "kind": "none yet", "direction": "", "note": ""}]:
         console.print(f"  {t['date']} {t['kind']} {t['direction']} {short(t['note'], 60)}")
+        if t.get("message"):
+            console.print(f"      [dim]sent:[/dim] {short(t['message'], 70)}")
 
 
 CONTACT_FIELDS = [

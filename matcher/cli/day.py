@@ -82,20 +82,26 @@ def mark(home, suggestion_id, status, reason, as_of):
 
 
 @main.command()
+@click.option("--kind", type=click.Choice(["article", "news", "greeting", "congratulation"]),
+              help="Only suggestions of this kind.")
+@click.option("--print-url", is_flag=True, help="[m]ail prints the mailto: URL instead of opening the mail client.")
 @as_of_option
 @home_command
-def review(home, as_of):
-    """Go through pending suggestions: [s]ent, s[k]ip, [l]ater, [o]pen, [q]uit.
+def review(home, kind, print_url, as_of):
+    """The day's list, then one card at a time: [s]ent, s[k]ip, [l]ater, [o]pen the article,
+    [m]ail it, [c]opy the draft, open the [p]rofile, [e]dit the draft, [q]uit.
 
-    Example: matcher review
+    Example: matcher review --kind greeting
     """
-    from matcher.review import review_in
-    summary = review_in(
-        home.db, as_of, console,
+    from matcher.review import Desk, review_in
+    desk = Desk(
         read_key=click.getchar if sys.stdin.isatty() else lambda: sys.stdin.readline().strip()[:1],
         ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
+        print_url=print_url,
     )
-    click.echo(f"{summary.sent} sent, {summary.skipped} skipped, {summary.later} for later")
+    summary = review_in(home.db, as_of, console, desk, kind)
+    click.echo(f"{summary.sent} sent, {summary.skipped} skipped, {summary.later} for later"
+               + (f", {summary.edited} edited" if summary.edited else ""))
 
 
 @main.command()
