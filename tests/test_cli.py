@@ -89,7 +89,7 @@ def test_mark_twice_is_one_clear_line(cli, tmp_path):
     assert missing.exit_code == 1 and "no suggestion with id 999" in missing.output
     contact = json.loads(cli("contacts", "show", first["contact"], "--json", home=home).stdout)[0]
     assert contact["touches"] == [{"date": "2026-11-21", "kind": "article", "direction": "out",
-                                   "note": first["article_title"]}]
+                                   "note": first["article_title"], "message": first["draft"]}]
 
 
 def test_a_second_run_while_one_holds_the_lock_fails_cleanly(cli, tmp_path):
