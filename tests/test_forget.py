@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,9 @@ def rows_mentioning(home: Path, needles: list[str]) -> list[str]:
 def test_forget_leaves_no_trace_and_keeps_everyone_else(filled):
     home, run = filled
     before = json.loads(run("contacts", "list", "--json"))
-    assert rows_mentioning(home, [NAME, EMAIL]) and traces(home, [NAME]), "the filled home mentions her before"
+    assert rows_mentioning(home, [NAME, EMAIL]), "the filled home mentions her before"
+    if not os.environ.get("MATCHER_DB"):  # a SQLite home: its file holds her
+        assert traces(home, [NAME]), "the database file mentions her before"
 
     preview = json.loads(run("contacts", "forget", EMAIL, "--dry-run", "--json"))[0]
     assert preview["dry_run"] and preview["removed"]["suggestions"] >= 1 and preview["removed"]["touches"] >= 2
