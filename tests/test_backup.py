@@ -40,6 +40,7 @@ def open_ro(path: Path) -> sqlite3.Connection:
 
 
 @sqlite_home
+@pytest.mark.slow
 def test_backup_while_a_night_is_writing(home_cli, tmp_path):
     home = tmp_path / "home"
     for feed in sorted((DATA_DIR / "feeds").glob("*.xml")):
@@ -139,6 +140,7 @@ def test_restore_asks_first_and_refuses_what_it_cannot_restore(home_cli, tmp_pat
 
 
 @sqlite_home
+@pytest.mark.slow
 def test_restore_migrates_an_older_backup_and_the_home_works(home_cli, tmp_path):
     from alembic import command
 

@@ -27,6 +27,7 @@ def sample() -> list[Path]:
             + files("italian-feeds-regenerated"))
 
 
+@pytest.mark.slow
 def test_saved_real_world_feeds_ingest_without_a_crash(db_url, tmp_path, feed_server):
     files = sample()
     assert len(files) > 100

@@ -359,6 +359,7 @@ def _markup(draw):
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(_markup(), max_size=14).map("".join))
+@pytest.mark.slow
 def test_html_to_text_is_what_html_parser_gave(html):
     assert html_to_text(html) == _html_to_text_reference(html)
 

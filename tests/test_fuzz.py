@@ -83,6 +83,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[Hea
                                                                            HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(SAMPLES))
 def test_a_mutated_contacts_file_imports_or_is_refused_whole(fmt, tmp_path_factory):
     @FUZZ
@@ -136,6 +137,7 @@ def test_a_mutated_file_leaves_the_database_as_it_was_or_imports_whole(fmt, home
     check()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=mutated(OPML))
 def test_a_mutated_opml_file_is_read_or_refused_whole(tmp_path_factory, data):
@@ -148,6 +150,7 @@ def test_a_mutated_opml_file_is_read_or_refused_whole(tmp_path_factory, data):
     assert all(f.url for f in feeds)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=mutated(FEED))
 def test_a_mutated_feed_is_parsed_or_reported_never_raised(data):
@@ -182,6 +185,7 @@ def test_an_overlong_field_is_refused_with_its_line_on_every_database(home_db, t
 EXPORT = (Path(__file__).parent / "fixtures" / "export.json").read_bytes()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=mutated(EXPORT))
 def test_a_mutated_export_is_read_back_or_refused_whole(tmp_path_factory, data):

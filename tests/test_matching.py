@@ -450,6 +450,7 @@ def test_rank_contacts_takes_each_contacts_best_project(matcher):
     np.testing.assert_array_equal(scored.rank, again.rank)
 
 
+@pytest.mark.slow
 def test_rank_contacts_in_chunks_is_each_projects_best():
     """More projects than one chunk of rows (matcher.matching.ranker multiplies 128 at a
     time), up to three per contact: every match is the best of the contact's own projects."""
