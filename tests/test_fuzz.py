@@ -100,6 +100,29 @@ def test_a_mutated_contacts_file_imports_or_is_refused_whole(fmt, tmp_path_facto
     check()
 
 
+def whole_or_nothing(db, tmp_path_factory, sample: bytes, suffix: str, load) -> None:
+    """Mutations of `sample` through `load(path)`: each lands whole, or is refused
+    (MatcherError) with every row of the database as it was."""
+    from sqlalchemy import MetaData
+
+    meta = MetaData()
+    meta.reflect(db.engine)
+
+    @settings(max_examples=DB_EXAMPLES, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(mutated(sample))
+    def check(data):
+        path = _file(tmp_path_factory, data, suffix)
+        before = _fingerprint(db, meta)
+        try:
+            load(path)
+        except MatcherError as exc:  # refused: the file is named, nothing changed
+            assert path.name in str(exc) or isinstance(exc, MatcherError)
+            assert _fingerprint(db, meta) == before
+
+    check()
+
+
 def _fingerprint(db, meta) -> str:
     """Every row of every table, hashed."""
     from sqlalchemy import select
@@ -116,25 +139,9 @@ def _fingerprint(db, meta) -> str:
 @pytest.mark.parametrize("fmt", ["yaml", "linkedin", "vcard"])
 def test_a_mutated_file_leaves_the_database_as_it_was_or_imports_whole(fmt, home_db, tmp_path_factory):
     """Through the database: an import either lands whole or changes nothing."""
-    from sqlalchemy import MetaData
-
     import_contacts(home_db, read_contacts(sample_dir() / "contacts.yaml"), AS_OF)
-    meta = MetaData()
-    meta.reflect(home_db.engine)
-
-    @settings(max_examples=DB_EXAMPLES, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    @given(mutated(SAMPLES[fmt]))
-    def check(data):
-        path = _file(tmp_path_factory, data, SUFFIX[fmt])
-        before = _fingerprint(home_db, meta)
-        try:
-            import_contacts(home_db, read_contacts(path), AS_OF)
-        except MatcherError as exc:  # refused: the file is named, nothing changed
-            assert path.name in str(exc) or isinstance(exc, MatcherError)
-            assert _fingerprint(home_db, meta) == before
-
-    check()
+    whole_or_nothing(home_db, tmp_path_factory, SAMPLES[fmt], SUFFIX[fmt],
+                     lambda path: import_contacts(home_db, read_contacts(path), AS_OF))
 
 
 @pytest.mark.slow
@@ -208,24 +215,9 @@ def test_a_mutated_export_is_read_back_or_refused_whole(tmp_path_factory, data):
 
 @pytest.mark.slow
 def test_a_mutated_history_leaves_the_database_as_it_was_or_imports_whole(home_db, tmp_path_factory):
-    from sqlalchemy import MetaData
-
     from matcher.history import import_history, read_history
 
     source = _file(tmp_path_factory, EXPORT, ".json")
     import_contacts(home_db, read_contacts(source), AS_OF)
-    meta = MetaData()
-    meta.reflect(home_db.engine)
-
-    @settings(max_examples=DB_EXAMPLES, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    @given(mutated(EXPORT))
-    def check(data):
-        path = _file(tmp_path_factory, data, ".json")
-        before = _fingerprint(home_db, meta)
-        try:
-            import_history(home_db, path, read_history(path))
-        except MatcherError:
-            assert _fingerprint(home_db, meta) == before
-
-    check()
+    whole_or_nothing(home_db, tmp_path_factory, EXPORT, ".json",
+                     lambda path: import_history(home_db, path, read_history(path)))
