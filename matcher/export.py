@@ -15,8 +15,6 @@ same data are equal but for ids and the export date.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matcher.contacts import fields as F
 from matcher.models import Article, Contact, CustomDate, JobChange, Suggestion, Touch
-from matcher.private import private_file
+from matcher.private import write_private
 from matcher.suggest import NEWS_SOURCE
 
 FORMAT = 1
@@ -150,12 +148,4 @@ def export_json(home, today: dt.date) -> str:
 
 def write_export(text: str, path: Path) -> None:
     """Write the export to `path` (0600), whole or not at all."""
-    path = Path(path).expanduser()
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(private_file(Path(name)), path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    write_private(Path(path).expanduser(), lambda out: out.write(text.encode("utf-8")))

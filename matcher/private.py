@@ -9,7 +9,10 @@ version is tightened when opened.
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -30,6 +33,21 @@ def private_file(path: Path) -> Path:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE))
     _tighten(path, FILE_MODE)
     return path
+
+
+def write_private(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file whole or not at all, readable by the user only: `write(out)` fills a
+    temporary file (0600) beside `path`, which then replaces it; a reader never sees half
+    a file, and a failure leaves the old one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def tighten(path: Path) -> None:

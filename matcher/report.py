@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from matcher.config import Settings
 from matcher.courtesy import throttle
 from matcher.models import Contact, Suggestion, Touch
-from matcher.private import private_file
+from matcher.private import write_private
 from matcher.touches import GIVES, contact_states
 
 STATUSES = ("proposed", "sent", "skipped", "expired", "pending")
@@ -223,10 +223,7 @@ def render_html(data: ReportData) -> str:
 def write_report(session: Session, settings: Settings, today: dt.date, path) -> ReportData:
     data = gather(session, settings, today)
     html = render_html(data)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    private_file(tmp).write_text(html, encoding="utf-8")  # it names people: the user's eyes only
-    tmp.replace(path)
+    write_private(path, lambda out: out.write(html.encode("utf-8")))  # it names people: private
     return data
 
 

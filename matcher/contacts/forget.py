@@ -10,9 +10,7 @@ not the person.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from sqlalchemy import delete, func, select, text, update
 from matcher.contacts.store import find_contact
 from matcher.matching import index as night_index
 from matcher.models import Contact, CustomDate, JobChange, Project, Run, Suggestion, Touch
+from matcher.private import write_private
 
 # What is removed with a contact, in the order it is deleted (children first).
 PARTS = (("touches", Touch), ("suggestions", Suggestion), ("projects", Project),
@@ -127,13 +126,5 @@ def _scrub_file(path: Path, words: list[str]) -> bool:
     scrubbed = _scrub(content, words)
     if scrubbed == content:
         return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(scrubbed)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, lambda out: out.write(scrubbed.encode("utf-8")))
     return True

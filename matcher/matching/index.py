@@ -14,9 +14,7 @@ it (another library version) means "rebuild".
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import numpy as np
 
 from matcher.matching import semantic
 from matcher.matching.ranker import Ranker
+from matcher.private import write_private
 
 FORMAT = 2  # 2: a plain Ranker, no longer the estimator
 
@@ -53,15 +52,7 @@ def fingerprint(settings) -> dict:
 def save(path: Path, index: NightIndex) -> None:
     """Write the index atomically (a reader never sees half a file), private to the user."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the home's cache: private
-    fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, lambda out: pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def read(path: Path) -> NightIndex | None:
