@@ -86,6 +86,10 @@ class Article(Base):
     # 512 float16, and the model that made it. NULL until the first night that ranks the article.
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedded_with: Mapped[str | None] = mapped_column(String(40))
+    # Added by migration 0008: the fingerprint of the company names the article was last
+    # checked against (matcher.tact.mentions); NULL until checked. When the contacts'
+    # companies change, the fingerprint changes and fresh articles are checked again.
+    mentions_checked: Mapped[str | None] = mapped_column(String(40))
 
     feed: Mapped[Feed | None] = relationship(back_populates="articles")
 
@@ -114,6 +118,10 @@ class Contact(Base):
     anniversary: Mapped[dt.date | None] = mapped_column(Date)
     labels: Mapped[str] = mapped_column(Text, default="")  # joined with " ::: "
     connected_on: Mapped[dt.date | None] = mapped_column(Date)  # LinkedIn `Connected On`
+    # Added by migration 0008 (tact): other names of the contact's company and its stock
+    # tickers, each joined with " ::: " like labels, for finding the company in the news.
+    company_aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
+    company_tickers: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     projects: Mapped[list[Project]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", order_by="Project.id"
@@ -219,6 +227,24 @@ class Suggestion(Base):
     contact: Mapped[Contact] = relationship(back_populates="suggestions")
     article: Mapped[Article | None] = relationship()
     project: Mapped[Project | None] = relationship()
+
+
+class Mention(Base):
+    """An article that names a contact's company (migration 0008): the words that named it,
+    and the news's tone for that company (good | bad | neutral) with what decided it."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("article_id", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    words: Mapped[str] = mapped_column(String(300))
+    tone: Mapped[str] = mapped_column(String(10), default="neutral")
+    tone_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    article: Mapped[Article] = relationship()
+    contact: Mapped[Contact] = relationship()
 
 
 class Touch(Base):
