@@ -47,8 +47,10 @@ LANGUAGES = ("it", "en")
 KINDS = ("bad", "good", "measures", "burdens", "up", "down", "negators", "relief", "recovery")
 # Words of one cue may have this many words between them ("cut 300 jobs" is "cut job").
 _GAP = 3
-# A negation, a word of relief or a direction acts this many words away.
+# A negation or a direction acts this many words away; relief a little further ("ratify a
+# settlement in a four-day strike").
 _REACH = 3
+_RELIEF_REACH = 5
 # "doesn't" -> "does", "n't"; a hyphenated word stays whole ("loss-making").
 _WORD = re.compile(r"[^\W_]+?(?=n['’]t\b)|n['’]t\b|[^\W_]+(?:-[^\W_]+)*")
 
@@ -147,6 +149,7 @@ def judge(text: str, language: str = "") -> ToneVerdict:
     scores about as well on the labelled set and costs no language detection.
     """
     text = text or ""
+    language = language if language in LANGUAGES else ""
     lex = _lexicon(language)
     tokens = [_Token(_patterns(m.group(), language), m.start(), m.end())
               for m in _WORD.finditer(text)]
@@ -195,7 +198,7 @@ def _sort(lex: _Lexicon, tokens: list[_Token], matches: list, easing: dict[int, 
     aside: dict[tuple[str, ...], Span] = {}
     for (first, last), cue in matches:
         negation = lex.cues["negators"].around(tokens, (first, last), before_only=True)
-        relief = lex.cues["relief"].around(tokens, (first, last), reach=5) if bad else []
+        relief = lex.cues["relief"].around(tokens, (first, last), _RELIEF_REACH) if bad else []
         if negation or relief:
             aside.setdefault(cue, (min([first, *negation, *relief]), max([last, *relief])))
         elif bad and (eased := [easing[i] for i in range(first, last + 1) if i in easing]):
