@@ -17,8 +17,8 @@ text does not make the article news about the company):
   ("eBay"); a name of two or more words in any case, so "Aurora" alone (a dawn) never
   names "Caffè Aurora";
 - a ticker only as written, in capitals: standing alone when it has three characters or
-  more and the text is not all capitals, else only after an exchange ("(NYSE: GM)",
-  "Borsa: ENI", "$GM");
+  more and the text is not all capitals, else only after an exchange or in brackets
+  ("(NYSE: GM)", "Borsa: ENI", "$GM", "(GM)", "<GM>");
 - a name followed by more words still names the company ("Fiat Chrysler" for a contact at
   Fiat, "Generali Italia" for one at Generali), but a different name that only begins
   the same does not ("General Mills" is not "General Motors").
@@ -34,6 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -58,15 +59,27 @@ _LEGAL = (
 )
 LEGAL_FORMS = frozenset(tuple(form.split()) for form in _LEGAL)
 _PREFIXES = frozenset({"the", "gruppo", "groupe", "grupo"})
+# Words after a one-word company name that still name the company: its country units, its
+# businesses, its people ("Shell Canada", "Fiat Finance", "Shell Chairman Peter Holmes").
+UNIT_WORDS = frozenset("""
+    italia italy uk usa us america americas europe deutschland germany france espana spain
+    japan china india australia brasil brazil canada international global worldwide
+    oil gas energy power chemicals finance financial capital credit bank banca banking
+    auto automobiles motor motors insurance assicurazioni vita investments trading trade
+    services technologies technology digital retail pharma mobile telecom foods
+    chairman president chief ceo cfo spokesman spokeswoman presidente amministratore
+    """.split())
 _LONGEST_FORM = max(len(form) for form in LEGAL_FORMS)
 
 _WORD = re.compile(r"[\w\u0300-\u036f]+")
+_SPLIT = re.compile(r"([\w\u0300-\u036f]+)")  # words kept between the gaps
 # What may stand between two words of one name: spaces, an apostrophe, a dot, a hyphen,
 # an ampersand ("CAFFE' AURORA", "S.p.A", "Coca-Cola", "Procter & Gamble"); not a line.
 _GAP = re.compile(r"[ \t\u00a0'’.\-&]{1,3}")
+_JOINED: dict[str, bool] = {}  # whether a gap joins two words of one name, by gap
 _EXCHANGE = re.compile(
     r"(?:\b(?:NYSE|NASDAQ|Nasdaq|AMEX|LSE|LON|BIT|MIL|Borsa|Milano|Piazza Affari|Euronext|"
-    r"XETRA|ETR|FRA|EPA|TSX|ASX|OTC|SIX|BME)\s*:\s*|\$)$")
+    r"XETRA|ETR|FRA|EPA|TSX|ASX|OTC|SIX|BME)\s*:\s*|\$|[(<])$")
 
 
 def fold(word: str) -> str:
@@ -88,7 +101,8 @@ def variants(name: str) -> set[tuple[str, ...]]:
     while todo:
         words = todo.pop()
         shorter = []
-        if len(words) > 1 and words[0] in _PREFIXES:
+        if len(words) > 1 and words[0] in _PREFIXES:  # "The Coca-Cola Company" is found from "Coca"
+            found.discard(words)
             shorter.append(words[1:])
         for n in range(1, min(_LONGEST_FORM, len(words) - 1) + 1):
             if words[-n:] in LEGAL_FORMS:
@@ -143,12 +157,18 @@ class CompanyNames:
                     _add(names.setdefault(("ticker", words), _Name(words, "", True, [])).contact_ids,
                          c.contact_id)
         self.names = sorted(names.values(), key=lambda n: (-len(n.words), n.words))
-        # by the first word: folded for names, as written for tickers
-        self._names: dict[str, list[_Name]] = {}
-        self._tickers: dict[str, list[_Name]] = {}
+        # Two tries of words: names by folded words, tickers by words as written. A node is
+        # a dict of the next words; its None key holds the names that end there.
+        self._names: dict = {}
+        self._tickers: dict = {}
         for name in self.names:
-            (self._tickers if name.ticker else self._names).setdefault(name.words[0], []).append(name)
-        self._folded: dict[str, str] = {}
+            node = self._tickers if name.ticker else self._names
+            for word in name.words:
+                node = node.setdefault(word, {})
+            node.setdefault(None, []).append(name)
+        self._folded: dict[str, str] = {}  # every word seen, folded
+        self._seen: set[str] = set()  # the same words, as a set
+        self._starting: set[str] = set()  # the words seen that begin a name
         entries = sorted(f"{'ticker' if n.ticker else 'name'}:{' '.join(n.words)}:{sorted(n.contact_ids)}"
                          for n in self.names)
         digest = hashlib.sha1("\n".join([VERSION, *entries]).encode()).hexdigest()
@@ -157,48 +177,113 @@ class CompanyNames:
     def find(self, text: str) -> list[Found]:
         """The contacts whose company `text` names, each once (its first mention), in the
         order they appear."""
-        raws = _WORD.findall(text)
-        folded = self._folded
-        for raw in raws:
-            if raw not in folded:
-                folded[raw] = fold(raw)
-        names, tickers = self._names, self._tickers
-        if not any(folded[raw] in names or raw in tickers for raw in raws):
-            return []  # the common case: no word begins a name
-        spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+        words = _Words(text, self._folded)
+        present = set(words.words)
+        for raw in present - self._seen:  # set operations: each word is folded once
+            self._seen.add(raw)
+            self._folded[raw] = fold(raw)
+            if self._folded[raw] in self._names or raw in self._tickers:
+                self._starting.add(raw)
+        starting = present & self._starting
+        if not starting:
+            return []  # the common case: no word of the text begins a name
         found: dict[int, Found] = {}
-        shouting = _shouting(text)
-        for i, (raw, _, _) in enumerate(spans):
-            candidates = names.get(folded[raw], []) + tickers.get(raw, [])
-            for name in sorted(candidates, key=lambda n: -len(n.words)):  # the longest first
-                end = self._match(name, text, spans, i, shouting)
-                if end is not None:
-                    words = text[spans[i][1]:_with_legal_form(text, spans, end)][:300]
+        for i in [i for i, raw in enumerate(words.words) if raw in starting]:
+            for last, name in reversed(self._read(words, i)):  # the longest first
+                if _counts(name, words, i):
+                    named = text[words.start(i):_with_legal_form(words, last)][:300]
                     for contact_id in name.contact_ids:
-                        found.setdefault(contact_id, Found(contact_id, words))
+                        found.setdefault(contact_id, Found(contact_id, named))
         return list(found.values())
 
-    def _match(self, name: _Name, text: str, spans, i: int, shouting: bool) -> int | None:
-        """The index of the last word of `name` read from word i on, or None."""
-        last = i + len(name.words) - 1
-        if last >= len(spans):
-            return None
-        for k in range(1, len(name.words)):
-            if not _joined(text, spans, i + k):
-                return None
-            raw = spans[i + k][0]
-            if (raw if name.ticker else self._folded.get(raw) or fold(raw)) != name.words[k]:
-                return None
-        first = spans[i][0]
-        if name.ticker:
-            if first != name.words[0]:
-                return None
-            after_exchange = bool(_EXCHANGE.search(text, max(0, spans[i][1] - 20), spans[i][1]))
-            alone = len(name.words) > 1 or (len(first) >= 3 and not shouting)
-            return last if after_exchange or alone else None
-        if len(name.words) == 1 and not (first[:1].isupper() or first == name.written):
-            return None
-        return last
+    def _read(self, words: _Words, i: int) -> list[tuple[int, _Name]]:
+        """The names that read from word i on, each with the index of its last word."""
+        out = []
+        for node, as_written in ((self._names, False), (self._tickers, True)):
+            k = i
+            node = node.get(words.words[k] if as_written else self._folded[words.words[k]])
+            while node is not None:
+                out += [(k, name) for name in node.get(None, ())]
+                k += 1
+                if k == len(words.words) or not words.joined(k):
+                    break
+                raw = words.words[k]
+                node = node.get(raw if as_written else self._folded[raw])
+        return out
+
+
+class _Words:
+    """A text cut into its words and the gaps between them, in one pass (gaps[k] is what
+    comes before word k); where each word starts is only counted when a name is found."""
+
+    def __init__(self, text: str, folded: dict[str, str]):
+        self.text, self.folded = text, folded
+        parts = _SPLIT.split(text)
+        self.words, self.gaps = parts[1::2], parts[0::2]
+        self._parts = parts
+        self._offsets: list[int] | None = None
+        self._capitals: dict[int, bool] = {}
+
+    def start(self, k: int) -> int:
+        if self._offsets is None:
+            self._offsets = [0, *accumulate(map(len, self._parts))]
+        return self._offsets[2 * k + 1]
+
+    def end(self, k: int) -> int:
+        return self.start(k) + len(self.words[k])
+
+    def joined(self, k: int) -> bool:
+        """Whether word k follows word k-1 within one name (a short gap, no line break)."""
+        gap = self.gaps[k]
+        joined = _JOINED.get(gap)
+        if joined is None:
+            joined = bool(_GAP.fullmatch(gap))
+            if len(gap) <= 3:  # the gaps that can join are few: " ", "' ", " & "…
+                _JOINED[gap] = joined
+        return joined
+
+    def capitalised(self, k: int) -> bool:
+        """Whether word k is written with a capital (a proper noun, or a capitalised line)."""
+        return self.words[k][:1].isupper()
+
+    def in_capitals(self, k: int) -> bool:
+        """Whether the line of word k is written in capitals or Title Case, where a capital
+        does not tell a proper noun."""
+        start = self.text.rfind("\n", 0, self.start(k)) + 1
+        if start not in self._capitals:
+            end = self.text.find("\n", start)
+            line = [w for w in _WORD.findall(self.text, start, len(self.text) if end < 0 else end)
+                    if len(w) >= 4 and not w.isdigit()]
+            # Title Case: hardly a longer word in small letters (sentences have many)
+            self._capitals[start] = sum(w[0].islower() for w in line) * 5 <= len(line)
+        return self._capitals[start]
+
+    def starts_sentence(self, k: int) -> bool:
+        before = self.text[:self.start(k)].rstrip(" \t\u00a0\"“'‘«(")
+        return not before or before[-1] in ".!?:;\n"
+
+
+def _counts(name: _Name, words: _Words, i: int) -> bool:
+    """Whether the name read at word i names the company (the rules of the module's doc)."""
+    first = words.words[i]
+    if name.ticker:
+        if len(name.words) > 1 or _EXCHANGE.search(words.text, max(0, words.start(i) - 20), words.start(i)):
+            return True
+        return len(first) >= 3 and not words.in_capitals(i)
+    if len(name.words) > 1:
+        return True
+    if not (words.capitalised(i) or first == name.written):
+        return False
+    if words.in_capitals(i):
+        return True
+    # One capitalised word inside a longer proper name names someone else: "Gerald Ford",
+    # "Continental Airlines", "Virgin Islands"; not "Shell Canada", "Fiat Finance", "Eni SpA".
+    after = i + 1
+    if (after < len(words.words) and words.joined(after) and words.capitalised(after)
+            and words.folded[words.words[after]] not in UNIT_WORDS and _with_legal_form(words, i) == words.end(i)):
+        return False
+    return not (i > 0 and words.gaps[i] == " " and words.capitalised(i - 1)
+                and not words.starts_sentence(i - 1))
 
 
 def _add(ids: list[int], contact_id: int) -> None:
@@ -206,30 +291,16 @@ def _add(ids: list[int], contact_id: int) -> None:
         ids.append(contact_id)
 
 
-def _joined(text: str, spans, k: int) -> bool:
-    """Whether word k follows word k-1 within one name (a short gap, no line break)."""
-    return bool(_GAP.fullmatch(text, spans[k - 1][2], spans[k][1]))
-
-
-def _with_legal_form(text: str, spans, last: int) -> int:
+def _with_legal_form(words: _Words, last: int) -> int:
     """Where the words naming a company end: after a legal form that follows the name."""
-    end = spans[last][2]
-    words: tuple[str, ...] = ()
-    for k in range(last + 1, min(last + 1 + _LONGEST_FORM, len(spans))):
-        if not _joined(text, spans, k):
+    end, form = words.end(last), ()
+    for k in range(last + 1, min(last + 1 + _LONGEST_FORM, len(words.words))):
+        if not words.joined(k):
             break
-        words += (fold(spans[k][0]),)
-        if words in LEGAL_FORMS:
-            end = spans[k][2]
+        form += (words.folded[words.words[k]],)
+        if form in LEGAL_FORMS:
+            end = words.end(k)
     return end
-
-
-def _shouting(text: str) -> bool:
-    """Whether a text is written in capitals (where any word looks like a ticker): more
-    words of two letters or more in capitals than words with a small letter."""
-    words = [w for w in _WORD.findall(text) if sum(ch.isalpha() for ch in w) >= 2]
-    capitals = sum(1 for w in words if w.isupper())
-    return capitals > len(words) - capitals
 
 
 def companies_of(contacts: Iterable[Contact]) -> list[Company]:
