@@ -41,12 +41,12 @@ EVALDATA = Path(os.environ.get("MATCHER_EVALDATA", ROOT.parent / "shared" / "eva
 LABELLED = HERE / "tact" / "mentions.yaml"
 
 
-def labelled(path: Path = LABELLED) -> tuple[list[Company], list[dict]]:
-    """The labelled set: its contacts' companies and its items."""
+def labelled(path: Path = LABELLED) -> tuple[list[Company], dict[str, list[dict]]]:
+    """The labelled set: its contacts' companies, and its items by set (development, held out)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     companies = [Company(c["id"], c["company"], tuple(c.get("aliases", ())), tuple(c.get("tickers", ())))
                  for c in data["companies"]]
-    return companies, data["items"]
+    return companies, {"development": data["items"], "held out": data["held_out"]}
 
 
 def precision_recall(companies: list[Company], items: list[dict]) -> dict:
@@ -131,13 +131,14 @@ def main(argv=None) -> None:
     parser.add_argument("--errors", action="store_true", help="print every false and missed mention")
     args = parser.parse_args(argv)
 
-    companies, items = labelled()
-    pr = precision_recall(companies, items)
-    print(f"labelled set: {pr['items']} sentences, {pr['labelled']} mentions labelled, {pr['found']} found")
-    print(f"  precision {pr['precision']:.3f} ({pr['false']} false)   recall {pr['recall']:.3f} ({pr['missed']} missed)")
-    if args.errors:
-        for line in pr["errors"]:
-            print("  " + line)
+    companies, sets = labelled()
+    for name, items in sets.items():
+        pr = precision_recall(companies, items)
+        print(f"{name}: {pr['items']} sentences, {pr['labelled']} mentions labelled, {pr['found']} found: "
+              f"precision {pr['precision']:.3f} ({pr['false']} false), recall {pr['recall']:.3f} ({pr['missed']} missed)")
+        if args.errors:
+            for line in pr["errors"]:
+                print("  " + line)
     s = speed(args.articles, args.contacts, args.repeat)
     print(f"speed: {s['articles']:,} articles × {s['contacts']:,} contacts ({s['names']:,} names): "
           f"index {s['build']:.2f} s, search {s['find']:.2f} s ({s['cpu']:.2f} s of CPU, "
