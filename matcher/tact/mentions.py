@@ -314,7 +314,7 @@ def lead(summary: str | None, text: str | None) -> str:
     return ((summary or "").strip() or (text or "").strip())[:LEAD_CHARS]
 
 
-# --- the night's stage, and what the day's commands read --------------------------------
+# --- the night's stage --------------------------------
 
 def check_mentions(session: Session, as_of, settings: Settings) -> int:
     """The night's tact stage: each fresh article not yet checked against today's company
@@ -349,36 +349,3 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
                         .values(mentions_checked=names.fingerprint)
                         .execution_options(synchronize_session=False))
     return len(rows)
-
-
-@dataclass(frozen=True)
-class MentionInfo:
-    """A stored mention as the day's commands show it."""
-
-    article_id: int
-    contact_id: int
-    contact: str
-    company_words: str
-    tone: str
-    tone_reason: str
-
-    def to_dict(self) -> dict:
-        return {"contact": self.contact, "company_words": self.company_words, "tone": self.tone,
-                "tone_reason": self.tone_reason}
-
-
-def mentions_of(session: Session, article_ids: Iterable[int],
-                contact_id: int | None = None) -> dict[int, list[MentionInfo]]:
-    """The stored mentions of these articles (of one contact's company with `contact_id`),
-    by article id."""
-    ids = sorted({i for i in article_ids if i is not None})
-    out: dict[int, list[MentionInfo]] = {}
-    for start in range(0, len(ids), CHUNK):
-        query = (select(Mention, Contact.name).join(Contact, Contact.id == Mention.contact_id)
-                 .where(Mention.article_id.in_(ids[start:start + CHUNK])))
-        if contact_id is not None:
-            query = query.where(Mention.contact_id == contact_id)
-        for m, name in session.execute(query.order_by(Mention.article_id, Mention.id)):
-            out.setdefault(m.article_id, []).append(
-                MentionInfo(m.article_id, m.contact_id, name, m.words, m.tone, m.tone_reason))
-    return out
