@@ -12,8 +12,8 @@ labelled and not found a missed one.
 
 Speed: Reuters-21578 stories (headline and the first 600 characters, as the night reads
 them) against as many contacts as asked, whose companies are the corporate names the
-stories themselves use ("Texas Air Corp", "Ford Motor Co"…), each with an alias and a ticker
-made from it: the index is built once, then every story is searched. Reads
+stories themselves use ("Texas Air Corp", "Ford Motor Co"…: a hard case, where most stories
+name several contacts' companies), each with an alias and a ticker made from it: the index is built once, then every story is searched. Reads
 `$MATCHER_EVALDATA`, else ../shared/evaldata.
 """
 
@@ -91,7 +91,8 @@ CORPORATE = re.compile(r"\b((?:[A-Z][a-z]+ ){1,3})(?:Corp|Inc|Co|Ltd|Plc|Group|I
 
 def corporate_contacts(stories: list[str], n: int) -> list[Company]:
     """n contacts whose companies are names the stories use, each with an alias (its
-    initials) and a ticker (its first four letters), so every kind of name is looked up."""
+    initials, when they are three letters or more: "Texas Air Corp" → "TAC") and a ticker
+    (its first four capitals), so every kind of name is looked up."""
     seen: dict[str, None] = {}
     for text in stories:
         for m in CORPORATE.finditer(text):
@@ -102,7 +103,8 @@ def corporate_contacts(stories: list[str], n: int) -> list[Company]:
         company = names[i % len(names)] + ("" if i < len(names) else f" {i}")
         initials = "".join(w[0] for w in company.split())
         ticker = re.sub(r"[^A-Z]", "", company.upper())[:4] or "X"
-        contacts.append(Company(i + 1, company, (f"{initials} Holding",), (ticker,)))
+        aliases = (initials,) if len(initials) >= 3 else ()
+        contacts.append(Company(i + 1, company, aliases, (ticker,)))
     return contacts
 
 

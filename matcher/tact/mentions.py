@@ -23,8 +23,11 @@ text does not make the article news about the company):
   Fiat, "Generali Italia" for one at Generali), but a different name that only begins
   the same does not ("General Mills" is not "General Motors").
 
-Speed: the text is cut into words once; only a word that begins some name (a dict lookup)
-costs more. 10,000 articles × 2,000 contacts take about a second (bench/mentions.py).
+Speed: the text is cut into words and gaps once (one regex split), and only a word that
+begins some name (set operations, then a trie of name words) costs more. bench/mentions.py
+measures 10,000 Reuters stories against 2,000 contacts whose companies those stories name
+(three mentions a story): about 2.5 s of CPU on a loaded machine; a story naming no
+contact's company costs a split and a few set operations.
 """
 
 from __future__ import annotations
