@@ -23,6 +23,7 @@ from matcher.greetings import contact_dates, occasion_verdict
 from matcher.models import Article, Contact, Project, Suggestion
 from matcher.ranking import Ranking, current_projects
 from matcher.suggest import CAPPED_KINDS, Candidate, best_candidate, earlier_suggestions
+from matcher.tact.shown import MentionInfo, mentions_of
 from matcher.touches import contact_state, sends_in_week
 
 
@@ -30,7 +31,8 @@ from matcher.touches import contact_state, sends_in_week
 class TopRow:
     """One of `top`'s rows. `score` orders the rows and is what the threshold judges: the
     blend of `lexical` (the project's words, expanded in the article's language) and
-    `semantic` (the sentence vectors' cosine); `passes` says whether the night could propose it."""
+    `semantic` (the sentence vectors' cosine); `passes` says whether the night could propose it.
+    `mentions`: the contact's company named in the article (matcher.tact), with the tone."""
 
     article: Article
     score: float
@@ -39,6 +41,7 @@ class TopRow:
     lexical: float = 0.0
     semantic: float = 0.0
     passes: bool = False
+    mentions: list[MentionInfo] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -48,6 +51,7 @@ class TopRow:
             "published": self.article.published.date().isoformat() if self.article.published else None,
             "feed": self.article.feed.title if self.article.feed else "",
             "project": self.project.text,
+            "mentions": [m.to_dict() for m in self.mentions],
         }
 
 
@@ -73,6 +77,9 @@ def top(session: Session, settings: Settings, contact_ref: str, today: dt.date, 
         project = projects[int(scored.project[j])]
         rows.append(TopRow(ranking.articles[j], float(scored.rank[j]), ranking.reasons(project.text, int(j)),
                            project, float(scored.lexical[j]), float(scored.semantic[j]), bool(passes[j])))
+    about = mentions_of(session, [r.article.id for r in rows], contact.id)
+    for r in rows:
+        r.mentions = about.get(r.article.id, [])
     return contact, rows
 
 

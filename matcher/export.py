@@ -29,7 +29,7 @@ FORMAT = 1
 CONTACT_FIELDS = (
     "name", "email", "kind", "company", "role", "country", "language", "channel", "notes",
     "cadence_days", "do_not_contact", "snoozed_until", "birthday", "created_on",
-    "profile_url", "anniversary", "labels", "connected_on",
+    "profile_url", "anniversary", "labels", "connected_on", "company_aliases", "company_tickers",
 )
 OCCASION_DAYS = ("birthday", "anniversary")  # may be stored without a year (--MM-DD)
 

@@ -26,6 +26,7 @@ from matcher.retention import prune_articles
 from matcher.greetings import propose_greetings
 from matcher.ranking import embed_fresh, rank_the_night
 from matcher.suggest import suggest
+from matcher.tact.mentions import check_mentions
 
 log = logging.getLogger("matcher.night")
 
@@ -111,6 +112,8 @@ def run_night(
                     progress("embed", 0, 1)
                 with home.db.session() as session:
                     embed_fresh(session, as_of, home.settings)
+                with home.db.session() as session:  # which articles name a contact's company
+                    check_mentions(session, as_of, home.settings)
                 if progress:
                     progress("embed", 1, 1)
                     progress("suggest", 0, 1)

@@ -14,10 +14,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from matcher.errors import MatcherError, NotFound
 from matcher.models import Article, Suggestion
+from matcher.tact.shown import MentionInfo, mention_of
 from matcher.textsafe import clean
 from matcher.touches import add_touch
 
@@ -40,10 +41,18 @@ def list_suggestions(session: Session, status: str = "pending", as_of: dt.date |
     return list(session.scalars(query.order_by(Suggestion.created_on, Suggestion.score.desc(), Suggestion.id)))
 
 
+def mention(s: Suggestion) -> MentionInfo | None:
+    """The suggestion's article naming the contact's company (matcher.tact), if it does."""
+    session = object_session(s)
+    return mention_of(session, s.article_id, s.contact_id) if session is not None else None
+
+
 def suggestion_to_dict(s: Suggestion) -> dict:
     """The stable JSON shape. A greeting has no article: article_url is None and
-    article_title is the occasion's title; `kind` tells them apart."""
+    article_title is the occasion's title; `kind` tells them apart. `mention`: the
+    article names the contact's company ({contact, company_words, tone, tone_reason}), or None."""
     a = s.article
+    about = mention(s)
     return {
         "id": s.id,
         "contact": s.contact.name,
@@ -63,6 +72,7 @@ def suggestion_to_dict(s: Suggestion) -> dict:
         "decided_on": s.decided_on.isoformat() if s.decided_on else None,
         "skip_reason": s.skip_reason,
         "edited": s.edited,
+        "mention": about.to_dict() if about else None,
     }
 
 
@@ -113,6 +123,10 @@ def card(s: Suggestion, position: str = "") -> Panel:
         date = a.published.date().isoformat() if a.published else "undated"
         body.append(f"{source}  {date}\n", style="dim")
         body.append(clean(a.url, single_line=True) + "\n")
+        about = mention(s)
+        if about is not None:
+            body.append("About their company: ", style="dim")
+            body.append(clean(f"{about.company_words} — {about.tone_reason}", single_line=True) + "\n")
         body.append(f"\nscore {s.score:.2f}  matching: ", style="dim")
         body.append(", ".join(clean(r, single_line=True) for r in (s.reasons or [])) + "\n")
     body.append("\nedited draft:\n" if s.edited is not None else "\ndraft:\n", style="dim")

@@ -110,6 +110,8 @@ CONTACT_FIELDS = [
     click.option("--country"), click.option("--language"), click.option("--channel"), click.option("--notes"),
     click.option("--cadence", "cadence_days", type=click.IntRange(min=1), help="Days between touches."),
     click.option("--birthday", type=click.DateTime(["%Y-%m-%d"])),
+    click.option("--company-aliases", help='Other names of the company, separated by ";" ("" clears).'),
+    click.option("--company-tickers", help='Its stock tickers, separated by ";" (e.g. "ENI; ENI.MI").'),
 ]
 
 

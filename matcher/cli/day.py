@@ -128,8 +128,15 @@ def top(home, contact, limit, as_json, as_of):
                           f"≥ {t.min_semantic:.2f}, words (in the article's language) ≥ {t.min_lexical:.2f}")
     for r in data:
         table.add_row(f"{r['score']:.2f}{' ✓' if r['passes'] else ''}", f"{r['semantic']:.2f}", f"{r['lexical']:.2f}",
-                      r["published"] or "", short(r["title"], 50), short(", ".join(r["reasons"]), 36))
+                      r["published"] or "", short(r["title"], 50) + _about(r["mentions"]),
+                      short(", ".join(r["reasons"]), 36))
     console.print(table)
+
+
+def _about(mentions: list[dict]) -> str:
+    """The line under a `top` row whose article names the contact's company."""
+    return "".join(f"\n[dim]about {short(m['company_words'], 30)} ({short(m['tone_reason'], 40)})[/dim]"
+                   for m in mentions)
 
 
 @main.command()

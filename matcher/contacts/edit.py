@@ -34,6 +34,8 @@ def _check(record: ContactRecord) -> ContactRecord:
         profile_url = F.parse_url(record.profile_url)
         anniversary = F.parse_occasion_date(record.anniversary, "anniversary")
         labels = F.parse_labels(record.labels)
+        aliases = F.parse_company_aliases(record.company_aliases)
+        tickers = F.parse_company_tickers(record.company_tickers)
         connected_on = F.parse_date(record.connected_on, "connected_on")
         for key in ("name", "email", "kind", "company", "role", "country", "language", "channel", "profile_url"):
             check_length(key, getattr(record, key))
@@ -50,7 +52,7 @@ def _check(record: ContactRecord) -> ContactRecord:
         channel=F.parse_text(record.channel), notes=F.parse_text(record.notes),
         cadence_days=cadence, do_not_contact=bool(record.do_not_contact), birthday=birthday,
         projects=list(record.projects), profile_url=profile_url, anniversary=anniversary,
-        labels=labels, connected_on=connected_on,
+        labels=labels, connected_on=connected_on, company_aliases=aliases, company_tickers=tickers,
     )
 
 

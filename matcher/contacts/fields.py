@@ -332,3 +332,46 @@ def parse_labels(value, what: str = "labels") -> str:
         if part and not part.startswith("*") and part not in seen:
             seen.append(part)
     return LABEL_SEPARATOR.join(seen)
+
+
+# A ticker as exchanges write it: AAPL, ENI, BRK.B, ENI.MI, 7203.T (one letter at least).
+_TICKER = re.compile(r"[A-Z0-9]{1,10}(?:[.\-][A-Z0-9]{1,4})?")
+_SEPARATORS = re.compile(r":::|;")
+
+
+def _name_list(value, what: str) -> list[str]:
+    """A YAML list, or text joined with " ::: " or ";" (CSV cells), as clean items."""
+    if isinstance(value, (list, tuple)):
+        parts = [_text(v, what) for v in value]
+    else:
+        parts = _SEPARATORS.split(_text(value, what))
+    return [" ".join(part.split()) for part in parts]
+
+
+def parse_company_aliases(value, what: str = "company_aliases") -> str:
+    """Other names of the contact's company (`Caffè Aurora`, `Aurora Caffè`), joined with
+    " ::: "; each needs a letter or digit, and is kept once (accents and case ignored)."""
+    seen: dict[str, str] = {}
+    for part in _name_list(value, what):
+        if part and not any(ch.isalnum() for ch in part):
+            raise ValueError(f"{what}: {_show(part)} has no letter or digit")
+        if part:
+            seen.setdefault(normalise_text(part), part)
+    return LABEL_SEPARATOR.join(seen.values())
+
+
+def parse_company_tickers(value, what: str = "company_tickers") -> str:
+    """Stock tickers of the contact's company (`AAPL`, `ENI.MI`), upper-cased, joined with " ::: "."""
+    seen: list[str] = []
+    for part in _name_list(value, what):
+        ticker = part.upper()
+        if ticker and not (_TICKER.fullmatch(ticker) and any(ch.isalpha() for ch in ticker)):
+            raise ValueError(f"{what}: a ticker is letters and digits like AAPL or ENI.MI, got {_show(part)}")
+        if ticker and ticker not in seen:
+            seen.append(ticker)
+    return LABEL_SEPARATOR.join(seen)
+
+
+def split_names(joined: str | None) -> list[str]:
+    """The items of a field joined with " ::: " (labels, company aliases and tickers)."""
+    return [part.strip() for part in (joined or "").split(":::") if part.strip()]

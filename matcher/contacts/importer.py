@@ -51,7 +51,7 @@ import yaml
 
 from matcher.contacts import formats
 from matcher.contacts.records import (
-    CONTACT_KEYS, PROJECT_KEYS, ContactRecord, Fields, InvalidField, record_from_fields,
+    CONTACT_KEYS, FIELD_PARSERS, LIST_FIELDS, PROJECT_KEYS, ContactRecord, Fields, InvalidField, record_from_fields,
     records_from_fields, unknown_key,
 )
 from matcher.errors import InputFileError
@@ -193,10 +193,26 @@ def _yaml_mapping(node, what: str, keys: tuple[str, ...]) -> Fields:
         seen[key] = _line(key_node)
         if key == "projects":
             value = _yaml_projects(value_node)
+        elif key in LIST_FIELDS and isinstance(value_node, yaml.SequenceNode):
+            value = _yaml_list(value_node, key)
         else:
             value = _yaml_scalar(value_node, key)
         fields.append((key, value, _line(value_node)))
     return fields
+
+
+def _yaml_list(node, key: str) -> list:
+    """A list field (labels, company aliases, tickers) written as a YAML list; a bad item
+    is refused with its own line."""
+    items = []
+    for item in node.value:
+        value = _yaml_scalar(item, f"an item of {key}")
+        try:
+            FIELD_PARSERS[key]([value])
+        except ValueError as exc:
+            raise InvalidField(str(exc), _line(item)) from None
+        items.append(value)
+    return items
 
 
 def _yaml_contact(node) -> Fields:

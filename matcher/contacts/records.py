@@ -45,6 +45,8 @@ class ContactRecord:
     profile_url: str = ""  # LinkedIn (or other) profile: an identity for merging
     anniversary: date | None = None  # wedding or other anniversary (vCard, Google events)
     labels: str = ""  # address-book labels/groups/categories joined with " ::: "
+    company_aliases: str = ""  # other names of the company, joined with " ::: "
+    company_tickers: str = ""  # its stock tickers (AAPL, ENI.MI), joined with " ::: "
     connected_on: date | None = None  # LinkedIn `Connected On`
     snoozed_until: date | None = None
     created_on: date | None = None  # given by an export; else the import's day
@@ -53,7 +55,10 @@ class ContactRecord:
 # The text fields, in the order a file or a listing shows them.
 TEXT_FIELDS = ("kind", "company", "role", "country", "language", "channel", "notes")
 # Fields the richer imports bring (LinkedIn, Google, vCard); also accepted in YAML/CSV.
-EXTRA_FIELDS = ("profile_url", "anniversary", "labels", "connected_on")
+EXTRA_FIELDS = ("profile_url", "anniversary", "labels", "connected_on", "company_aliases",
+                "company_tickers")
+# Fields whose value may be a YAML list (or text joined with " ::: " or ";").
+LIST_FIELDS = ("labels", "company_aliases", "company_tickers")
 
 
 # --- fields → records: the checks every format shares -----------------------------------
@@ -62,6 +67,7 @@ CONTACT_KEYS = (
     "name", "email", "kind", "company", "role", "country", "language", "channel", "notes",
     "cadence_days", "do_not_contact", "birthday", "projects",
     "profile_url", "anniversary", "labels", "connected_on", "snoozed_until", "created_on",
+    "company_aliases", "company_tickers",
 )
 PROJECT_KEYS = ("text", "since", "until", "confirmed_on", "needs_review")
 
@@ -103,6 +109,8 @@ FIELD_PARSERS = {  # one checker per contact field, shared with contacts edit
     "profile_url": F.parse_url,
     "anniversary": lambda v: F.parse_occasion_date(v, "anniversary"),
     "labels": F.parse_labels,
+    "company_aliases": F.parse_company_aliases,
+    "company_tickers": F.parse_company_tickers,
     "connected_on": lambda v: (F.parse_date(v, "connected_on") if not isinstance(v, str)
                                else F.parse_day_month_year(v, "connected_on")),
     "snoozed_until": lambda v: F.parse_date(v, "snoozed_until"),

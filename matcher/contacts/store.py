@@ -372,6 +372,8 @@ def contact_to_dict(contact: Contact) -> dict:
         "profile_url": contact.profile_url or "",
         "anniversary": F.show_day(contact.anniversary),
         "labels": contact.labels or "",
+        "company_aliases": contact.company_aliases or "",
+        "company_tickers": contact.company_tickers or "",
         "connected_on": _day(contact.connected_on),
         # ids of projects flagged by a job change ("still current?"); kept out of the
         # project objects so their keys stay as they were
