@@ -113,7 +113,8 @@ def card(s: Suggestion, position: str = "") -> Panel:
         date = a.published.date().isoformat() if a.published else "undated"
         body.append(f"{source}  {date}\n", style="dim")
         body.append(clean(a.url, single_line=True) + "\n")
-        body.append(f"\nscore {s.score:.2f}  matching: ", style="dim")
+        # a congratulation on company news: the news is the reason, not a topical score
+        body.append("\nwhy: " if s.kind == "congratulation" else f"\nscore {s.score:.2f}  matching: ", style="dim")
         body.append(", ".join(clean(r, single_line=True) for r in (s.reasons or [])) + "\n")
     body.append("\nedited draft:\n" if s.edited is not None else "\ndraft:\n", style="dim")
     body.append(clean(message(s)) + "\n")
