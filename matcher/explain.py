@@ -109,7 +109,7 @@ class WhyReport:
             "draft_note": self.draft_note,
             # rule 8 held back an article that ranked above what would be proposed
             "held_back": {"rule": int(self.held_back.rule), "rule_name": self.held_back.rule.label,
-                          "reason": self.held_back.reason} if self.held_back else None,
+                          "reason": self.held_back.reason} if self.held_back is not None else None,
         }
 
 

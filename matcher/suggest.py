@@ -154,7 +154,8 @@ def best_candidate(
         article, score = ranking.articles[j], float(row_rank[j])
         if article.id in bad_news:
             mention = bad_news[article.id]
-            held = held or throttle.tact_verdict(mention.tone, mention.tone_reason, article.title)
+            if held is None:
+                held = throttle.tact_verdict(mention.tone, mention.tone_reason, article.title)
             continue
         verdict = throttle.article_verdict(
             published=article.published.date(), score=score, today=today,
@@ -167,7 +168,7 @@ def best_candidate(
             return Candidate(contact, article, project, score, ranking, int(j), float(scores.semantic[j]),
                              float(scores.lexical[j]), held_back=held), verdict
         last = verdict
-    if held:  # the article that would have been proposed is bad news for them
+    if held is not None:  # the article that would have been proposed is bad news for them
         return None, held
     if last.rule != Rule.ALREADY_SENT and not passes.all():
         # Held by the threshold: the verdict of the best-ranked article under it.

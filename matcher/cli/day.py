@@ -159,7 +159,8 @@ def why(home, contact, as_json, as_of):
         if row["best_article_title"] and row["draft_note"]:
             click.echo(f"  {row['draft_note']}")
         if row["held_back"]:
-            click.echo(f"  rule {row['held_back']['rule']}: {short(row['held_back']['reason'], 160)}")
+            held = row["held_back"]
+            click.echo(f"  held back by rule {held['rule']} ({held['rule_name']}): {clean(held['reason'])}")
     else:
         click.echo(f"{name}: held back by rule {row['rule']} ({row['rule_name']}): {clean(row['reason'])}")
         if row["passes_on"]:

@@ -43,7 +43,7 @@ _LABELS = {
     Rule.FRESH_AND_RELEVANT: "fresh and relevant",
     Rule.NO_REPLY_BACKOFF: "no-reply backoff",
     Rule.DAILY_CAP: "daily cap",
-    Rule.TACT: "bad news about their company",
+    Rule.TACT: "tact",
 }
 
 
@@ -172,7 +172,7 @@ def tact_verdict(tone: str, tone_reason: str, title: str) -> Verdict:
     """Rule 8: an article whose news is bad for the contact's own company (`tone` "bad", from
     the night's mentions) is never proposed to them, whatever its score."""
     if tone == "bad":
-        return Verdict(False, Rule.TACT, f"held back: bad news about their company — {tone_reason}: {title}")
+        return Verdict(False, Rule.TACT, f"bad news about their company — {tone_reason}: {title}")
     return PASS
 
 
