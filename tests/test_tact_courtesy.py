@@ -9,10 +9,11 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from matcher.agenda import agenda
 from matcher.config import Settings
+from matcher.demo import run_demo
 from matcher.courtesy.throttle import Rule
 from matcher.explain import why
 from matcher.home import open_home
@@ -260,3 +261,36 @@ def test_agenda_plans_no_check_in_for_a_contact_with_good_news(db, settings, nig
     with db.reading() as session:
         after = {(i.contact, i.kind) for i in agenda(session, settings, TODAY, days=1)}
     assert ("Sara Neri", "follow-up") not in after
+
+
+@pytest.mark.slow  # the demo loads the sentence encoder
+def test_the_demo_congratulates_giulia_and_never_sends_luca_the_layoffs(tmp_path):
+    """The sample has good news about Caffè Aurora (Giulia's company) and layoffs at Nordica
+    Retail (Luca's) that fit Luca's project better than anything else. With their mentions (as
+    the night's stage finds them; kept when it did), the night congratulates Giulia first and
+    sends Luca his next-best article."""
+    result = run_demo(keep=tmp_path / "demo")
+    home = open_home(result.home)
+    try:
+        with home.db.session() as session:
+            for title, name, tone, reason, words in (
+                    ("Caffè Aurora inaugura", "Giulia Conti", "good", 'good: "inaugura"', "Caffè Aurora"),
+                    ("Nordica Retail, 180 licenziamenti", "Luca Ferrari", "bad", 'bad: "licenziamenti"',
+                     "Nordica Retail")):
+                article = session.scalars(select(Article).where(Article.title.startswith(title))).one()
+                contact = session.scalars(select(Contact).where(Contact.name == name)).one()
+                if not session.scalars(select(Mention).where(
+                        Mention.article_id == article.id, Mention.contact_id == contact.id)).first():
+                    session.add(Mention(article_id=article.id, contact_id=contact.id, words=words, tone=tone,
+                                        tone_reason=reason))
+            session.execute(delete(Suggestion))  # the night again, with the mentions
+        with home.db.session() as session:
+            suggest(session, home.settings, result.as_of)
+            rows = [suggestion_to_dict(s) for s in list_suggestions(session, "pending")]
+    finally:
+        home.close()
+    assert (rows[0]["contact"], rows[0]["kind"]) == ("Giulia Conti", "congratulation")
+    assert rows[0]["draft"].startswith("Ciao Giulia, ho visto la notizia su Caffè Aurora")
+    luca = next(r for r in rows if r["contact"] == "Luca Ferrari")
+    assert luca["article_title"].startswith("Moving a legacy data warehouse to Kubernetes")
+    assert not any("licenziamenti" in r["article_title"] for r in rows)
