@@ -1,6 +1,7 @@
 """The two read-only views on the day's ranking: `top` (the best fresh articles for one
-contact, no throttle) and `why` (the throttle's word on proposing to them today: an article,
-and a greeting or congratulation when an occasion's window is open). One ranking
+contact, no throttle) and `why` (the throttle's word on proposing to them today: an article
+or a congratulation on good news about their company, the bad news held back, and a greeting
+or congratulation when an occasion's window is open). One ranking
 serves the night and both, so `matcher top` shows exactly what the night would weigh.
 """
 

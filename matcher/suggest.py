@@ -127,6 +127,7 @@ def earlier_suggestions(session: Session, contact_ids: list[int]) -> dict[int, l
 # Candidates checked against a contact's earlier suggestions at once (one sparse product):
 # usually the first passes; a contact whose best articles retell an earlier story needs more.
 _DUPLICATE_BLOCK = 32
+RETOLD = "an earlier version of this story"  # rule 4's reason for a near-duplicate
 
 
 def best_candidate(
@@ -197,7 +198,7 @@ class StoryCheck:
         if block not in self.blocks:
             rows = self.ranking.matrix[self.order[block * _DUPLICATE_BLOCK:(block + 1) * _DUPLICATE_BLOCK]]
             self.blocks[block] = near_duplicates(rows, self.earlier, self.threshold)
-        return "an earlier version of this story" if self.blocks[block][n % _DUPLICATE_BLOCK] else None
+        return RETOLD if self.blocks[block][n % _DUPLICATE_BLOCK] else None
 
 
 def congratulation(ranking: Ranking, contact: Contact, news: list[Mention], earlier: list[Suggestion],
@@ -216,7 +217,7 @@ def congratulation(ranking: Ranking, contact: Contact, news: list[Mention], earl
         verdict = throttle.news_verdict(
             published=article.published.date() if article.published else None, today=today,
             settings=throttle_for(article, settings), already_suggested=article.id in seen_ids,
-            near_duplicate_of="an earlier version of this story" if retold else None)
+            near_duplicate_of=RETOLD if retold else None)
         if verdict:
             company = contact.company or mention.words
             return Candidate(contact, article, None, 1.0, ranking,
