@@ -23,7 +23,7 @@ from matcher.courtesy.occasions import occasions_between
 from matcher.greetings import contact_dates
 from matcher.models import Contact
 from matcher.ranking import Ranking, current_projects, project_confirmed
-from matcher.suggest import best_candidate, earlier_suggestions
+from matcher.suggest import company_news, earlier_suggestions, proposal
 from matcher.touches import contact_states
 
 
@@ -93,7 +93,8 @@ def follow_ups_falling_due(contacts: list[Contact], states: list[throttle.Contac
 
 def due_follow_ups(session: Session, contacts: list[Contact], states: list[throttle.ContactState],
                    today: dt.date, settings: Settings) -> list[AgendaItem]:
-    """Contacts the throttle would write to today, for whom no fresh article is suitable."""
+    """Contacts the throttle would write to today, for whom no fresh article is suitable (nor
+    good news about their company to congratulate them on)."""
     courteous = [(c, state) for c, state in zip(contacts, states)
                  if throttle.contact_verdict(state, today, settings.throttle)]
     if not courteous:
@@ -102,12 +103,14 @@ def due_follow_ups(session: Session, contacts: list[Contact], states: list[throt
     people = [c for c, _ in courteous]
     scores = ranking.scores(people, today) if ranking.articles else None
     earlier = earlier_suggestions(session, [c.id for c in people])
+    news = company_news(session, today, settings) if scores is not None else {}
     out = []
     for i, (c, state) in enumerate(courteous):
         if scores is not None:
-            candidate, _ = best_candidate(ranking, c, scores.row(i), earlier.get(c.id, []), today, settings)
+            candidate, _ = proposal(ranking, c, scores.row(i), earlier.get(c.id, []), news.get(c.id, []),
+                                    today, settings)
             if candidate:
-                continue  # the night will propose an article: no need for a check-in
+                continue  # the night will propose an article or a congratulation: no check-in
         days, _ = throttle.cadence(state, settings.throttle)
         detail = (f"last touch {state.last_touch.isoformat()}, cadence {days} days"
                   if state.last_touch else "no touch yet")

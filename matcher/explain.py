@@ -1,6 +1,7 @@
 """The two read-only views on the day's ranking: `top` (the best fresh articles for one
-contact, no throttle) and `why` (the throttle's word on proposing to them today: an article,
-and a greeting or congratulation when an occasion's window is open). One ranking
+contact, no throttle) and `why` (the throttle's word on proposing to them today: an article
+or a congratulation on good news about their company, the bad news held back, and a greeting
+or congratulation when an occasion's window is open). One ranking
 serves the night and both, so `matcher top` shows exactly what the night would weigh.
 """
 
@@ -10,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.config import Settings
@@ -22,7 +23,7 @@ from matcher.drafts import fallback_note
 from matcher.greetings import contact_dates, occasion_verdict
 from matcher.models import Article, Contact, Project, Suggestion
 from matcher.ranking import Ranking, current_projects
-from matcher.suggest import CAPPED_KINDS, Candidate, best_candidate, earlier_suggestions
+from matcher.suggest import Candidate, company_news, earlier_suggestions, made_on, proposal
 from matcher.tact.shown import MentionInfo, mentions_of
 from matcher.touches import contact_state, sends_in_week
 
@@ -90,7 +91,8 @@ class WhyReport:
     cadence_days: int
     last_touch: dt.date | None
     unreplied: int
-    best: Candidate | None = None
+    best: Candidate | None = None  # what the night would propose: a congratulation or an article
+    held_back: throttle.Verdict | None = None  # rule 8 on an article that would have been the best
     occasions: list[dict] = field(default_factory=list)  # open today, each with its verdict
     next_occasion: dict | None = None                    # the next one, when none is open
     draft_note: str = ""                                 # e.g. an article's draft is in English
@@ -104,13 +106,18 @@ class WhyReport:
             "cadence_days": self.cadence_days,
             "last_touch": self.last_touch.isoformat() if self.last_touch else None,
             "unreplied": self.unreplied,
+            "best_kind": self.best.kind if self.best else None,
             "best_article_url": self.best.article.url if self.best else None,
             "best_article_title": self.best.article.title if self.best else None,
             "best_score": round(self.best.score, 4) if self.best else None,
             "best_semantic": round(self.best.semantic, 4) if self.best else None,
             "best_lexical": round(self.best.lexical, 4) if self.best else None,
+            "best_reasons": self.best.reasons if self.best else None,
             "occasions": self.occasions, "next_occasion": self.next_occasion,
             "draft_note": self.draft_note,
+            # rule 8 held back an article that ranked above what would be proposed
+            "held_back": {"rule": int(self.held_back.rule), "rule_name": self.held_back.rule.label,
+                          "reason": self.held_back.reason} if self.held_back is not None else None,
         }
 
 
@@ -121,7 +128,8 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
     days, _ = throttle.cadence(state, settings.throttle)
     report = WhyReport(contact, throttle.PASS, days, state.last_touch, state.unreplied)
     report.occasions, report.next_occasion = occasions_today(session, settings, contact, today)
-    report.draft_note = fallback_note("article", contact.language or settings.user.language, settings.home)
+    language = contact.language or settings.user.language
+    report.draft_note = fallback_note("article", language, settings.home)
     verdict = throttle.contact_verdict(state, today, settings.throttle)
     if not verdict:
         report.verdict = verdict
@@ -130,16 +138,16 @@ def why(session: Session, settings: Settings, contact_ref: str, today: dt.date) 
     if ranking.articles:
         scored = ranking.scores([contact], today)
         earlier = earlier_suggestions(session, [contact.id]).get(contact.id, [])
-        report.best, verdict = best_candidate(
-            ranking, contact, scored.row(0), earlier, today, settings)
+        news = company_news(session, today, settings, [contact.id]).get(contact.id, [])
+        report.best, verdict = proposal(ranking, contact, scored.row(0), earlier, news, today, settings)
+        report.held_back = report.best.held_back if report.best else (verdict if verdict.rule == Rule.TACT else None)
+        if report.best:
+            report.draft_note = fallback_note(report.best.kind, language, settings.home)
     else:
         verdict = throttle.Verdict(False, Rule.FRESH_AND_RELEVANT, "no fresh article in the last "
                                    f"{settings.throttle.freshness_days} days")
     if verdict:
-        made_today = session.scalar(
-            select(func.count()).select_from(Suggestion)
-            .where(Suggestion.created_on == today, Suggestion.kind.in_(CAPPED_KINDS))) or 0
-        room = throttle.daily_room(made_today, sends_in_week(session, today), settings.throttle, today)
+        room = throttle.daily_room(made_on(session, today), sends_in_week(session, today), settings.throttle, today)
         verdict = verdict if room else room
     report.verdict = verdict
     return report

@@ -127,7 +127,8 @@ def card(s: Suggestion, position: str = "") -> Panel:
         if about is not None:
             body.append("About their company: ", style="dim")
             body.append(clean(f"{about.company_words} — {about.tone_reason}", single_line=True) + "\n")
-        body.append(f"\nscore {s.score:.2f}  matching: ", style="dim")
+        # a congratulation on company news: the news is the reason, not a topical score
+        body.append("\nwhy: " if s.kind == "congratulation" else f"\nscore {s.score:.2f}  matching: ", style="dim")
         body.append(", ".join(clean(r, single_line=True) for r in (s.reasons or [])) + "\n")
     body.append("\nedited draft:\n" if s.edited is not None else "\ndraft:\n", style="dim")
     body.append(clean(message(s)) + "\n")

@@ -55,9 +55,17 @@ def test_review_in_a_terminal_through_every_key(cli, tmp_path):
     keys = r"\[e\]dit  \[q\]uit"
     try:
         child.expect("5 pending")
-        child.expect(r"Elena Marchetti.*Marco Bellini.*Giulia Conti.*Luca Ferrari.*Francesca Ricci")
-        # card 1: edit, then mail (the URL printed), sent
-        child.expect(r"suggestion \d+ · 1 of 5")
+        # first the congratulation on good news about Giulia's company, then the articles, best first
+        child.expect(r"Giulia Conti.*Elena Marchetti.*Marco Bellini.*Francesca Ricci.*Luca Ferrari")
+        # card 1: the profile (from the LinkedIn import), sent
+        child.expect(r"congratulation \d+ · 1 of 5")
+        child.expect(keys)
+        child.send("p")
+        child.expect("opening https://www.linkedin.com/in/giulia-conti-4a1b2c")
+        child.expect(r"sent\? \[y/N\]")
+        child.sendline("y")
+        # card 2: edit, then mail (the URL printed), sent
+        child.expect(r"suggestion \d+ · 2 of 5")
         child.expect(keys)
         child.send("e")
         child.expect("edited draft:")
@@ -69,8 +77,8 @@ def test_review_in_a_terminal_through_every_key(cli, tmp_path):
         child.expect("Cara%20Elena")
         child.expect(r"sent\? \[y/N\]")
         child.sendline("y")
-        # card 2: copy where no clipboard exists, not sent; then skip with a reason
-        child.expect("2 of 5")
+        # card 3: copy where no clipboard exists, not sent; then skip with a reason
+        child.expect("3 of 5")
         child.expect(keys)
         child.send("c")
         child.expect("no clipboard on this machine \\(install xclip, xsel or wl-clipboard\\); copy the draft from here:")
@@ -81,13 +89,6 @@ def test_review_in_a_terminal_through_every_key(cli, tmp_path):
         child.send("k")
         child.expect(r"reason \(optional, e\.g\. off-topic\)")
         child.sendline("off-topic")
-        # card 3: the profile (from the LinkedIn import), sent
-        child.expect("3 of 5")
-        child.expect(keys)
-        child.send("p")
-        child.expect("opening https://www.linkedin.com/in/giulia-conti-4a1b2c")
-        child.expect(r"sent\? \[y/N\]")
-        child.sendline("y")
         # card 4: open the article, then later
         child.expect("4 of 5")
         child.expect(keys)
@@ -99,7 +100,7 @@ def test_review_in_a_terminal_through_every_key(cli, tmp_path):
         child.expect("5 of 5")
         child.expect(keys)
         child.send("p")
-        child.expect("no profile URL for Francesca Ricci")
+        child.expect("no profile URL for Luca Ferrari")
         child.expect(keys)
         child.send("q")
         child.expect("2 sent, 1 skipped, 1 for later, 1 edited")
@@ -122,4 +123,4 @@ def test_review_in_a_terminal_through_every_key(cli, tmp_path):
     assert [t["message"] for t in shown["touches"]] == [elena["edited"]]
     # the fake opener got the profile and the article, never the mail (printed instead)
     assert opened.read_text(encoding="utf-8").splitlines() == [
-        "https://www.linkedin.com/in/giulia-conti-4a1b2c", rows["Luca Ferrari"]["article_url"]]
+        "https://www.linkedin.com/in/giulia-conti-4a1b2c", rows["Francesca Ricci"]["article_url"]]

@@ -15,7 +15,9 @@ from matcher.courtesy.throttle import (
     contact_verdict,
     courteous_from,
     daily_room,
+    news_verdict,
     pick_within_cap,
+    tact_verdict,
 )
 
 T = ThrottleSettings()
@@ -26,7 +28,7 @@ def test_rules_keep_the_numbers_of_the_product():
     """Scripts read the number (`why --json`, `run --json`'s held): it is PRODUCT.md's."""
     assert {r.name: int(r) for r in Rule} == {
         "DO_NOT_CONTACT": 1, "CADENCE": 2, "ONE_IN_FLIGHT": 3, "ALREADY_SENT": 4,
-        "FRESH_AND_RELEVANT": 5, "NO_REPLY_BACKOFF": 6, "DAILY_CAP": 7,
+        "FRESH_AND_RELEVANT": 5, "NO_REPLY_BACKOFF": 6, "DAILY_CAP": 7, "TACT": 8,
     }
     assert json.dumps({"rule": Rule.DAILY_CAP}) == '{"rule": 7}'
     assert Rule.ONE_IN_FLIGHT.label == "one thing in flight"
@@ -94,13 +96,33 @@ def test_rule_7_daily_and_weekly_caps():
 
 
 class C:
-    def __init__(self, score):
-        self.score = score
+    def __init__(self, score, kind="article"):
+        self.score, self.kind = score, kind
 
 
 def test_cap_keeps_the_best():
     picked = pick_within_cap([C(0.2), C(0.9), C(0.5), C(0.3), C(0.8), C(0.1), C(0.7)], 1, T)
     assert [c.score for c in picked] == [0.9, 0.8, 0.7, 0.5]
+
+
+def test_cap_picks_congratulations_on_company_news_first():
+    picked = pick_within_cap([C(0.9), C(0.1, "congratulation"), C(0.8), C(0.7)], 3, T)
+    assert [(c.kind, c.score) for c in picked] == [("congratulation", 0.1), ("article", 0.9)]
+
+
+def test_rule_8_tact_holds_bad_news_with_its_reason():
+    v = tact_verdict("bad", 'bad: "licenziamenti"', "Nordica Retail, 300 licenziamenti")
+    assert (v.ok, v.rule, v.rule.label) == (False, Rule.TACT, "tact")
+    assert v.reason == 'bad news about their company — bad: "licenziamenti": Nordica Retail, 300 licenziamenti'
+    assert tact_verdict("good", "", "x").ok and tact_verdict("neutral", "", "x").ok
+
+
+def test_news_verdict_is_rule_4_and_freshness_without_a_score():
+    fresh = TODAY - dt.timedelta(days=2)
+    assert news_verdict(published=fresh, today=TODAY, settings=T).ok
+    assert news_verdict(published=fresh, today=TODAY, settings=T, already_suggested=True).rule == Rule.ALREADY_SENT
+    stale = news_verdict(published=TODAY - dt.timedelta(days=15), today=TODAY, settings=T)
+    assert stale.rule == Rule.FRESH_AND_RELEVANT
 
 
 states = st.builds(

@@ -157,11 +157,17 @@ def why(home, contact, as_json, as_of):
     name = clean(row["contact"], single_line=True)
     if row["ok"]:
         click.echo(f"{name}: courteous today ({d(as_of)})")
-        if row["best_article_title"]:
+        if row["best_kind"] == "congratulation":
+            click.echo(f"  would propose a congratulation: {short(row['best_article_title'], 80)} "
+                       f"({short('; '.join(row['best_reasons']), 80)})")
+        elif row["best_article_title"]:
             click.echo(f"  would propose: {short(row['best_article_title'], 80)} (score {row['best_score']:.2f}; "
                        f"meaning {row['best_semantic']:.2f}, words {row['best_lexical']:.2f})")
-            if row["draft_note"]:
-                click.echo(f"  {row['draft_note']}")
+        if row["best_article_title"] and row["draft_note"]:
+            click.echo(f"  {row['draft_note']}")
+        if row["held_back"]:
+            held = row["held_back"]
+            click.echo(f"  held back by rule {held['rule']} ({held['rule_name']}): {clean(held['reason'])}")
     else:
         click.echo(f"{name}: held back by rule {row['rule']} ({row['rule_name']}): {clean(row['reason'])}")
         if row["passes_on"]:

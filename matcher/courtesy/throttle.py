@@ -16,7 +16,8 @@ from matcher.config import ThrottleSettings
 
 
 class Rule(IntEnum):
-    """The rules, numbered as in PRODUCT.md; the number is what `--json` prints."""
+    """The rules, numbered as in PRODUCT.md (8, tact, came with issue 14: see the README);
+    the number is what `--json` prints."""
 
     DO_NOT_CONTACT = 1      # not marked do-not-contact, not snoozed
     CADENCE = 2             # the last touch (any kind, either direction) is the cadence ago
@@ -26,6 +27,7 @@ class Rule(IntEnum):
     NO_REPLY_BACKOFF = 6    # after `no_reply_limit` unreplied touches the cadence doubles
     DAILY_CAP = 7           # at most `daily_cap` new suggestions a day, best first (and
                             # an optional weekly cap on sends)
+    TACT = 8                # never bad news about the contact's own company (issue 14)
 
     @property
     def label(self) -> str:
@@ -41,6 +43,7 @@ _LABELS = {
     Rule.FRESH_AND_RELEVANT: "fresh and relevant",
     Rule.NO_REPLY_BACKOFF: "no-reply backoff",
     Rule.DAILY_CAP: "daily cap",
+    Rule.TACT: "tact",
 }
 
 
@@ -132,6 +135,26 @@ def article_verdict(
     lexical: float | None = None,
 ) -> Verdict:
     """Rules 4 and 5: may this article go to this (otherwise courteous) person?"""
+    verdict = news_verdict(published=published, today=today, settings=settings,
+                           already_suggested=already_suggested, near_duplicate_of=near_duplicate_of)
+    if not verdict:
+        return verdict
+    if score < settings.min_score:
+        return Verdict(False, Rule.FRESH_AND_RELEVANT,
+                       f"score {score:.2f} is under the threshold {settings.min_score:.2f}")
+    return signals_verdict(semantic, lexical, settings)
+
+
+def news_verdict(
+    *,
+    published: dt.date | None,
+    today: dt.date,
+    settings: ThrottleSettings,
+    already_suggested: bool = False,
+    near_duplicate_of: str | None = None,
+) -> Verdict:
+    """Rule 4 and the freshness of rule 5, without the score: all a congratulation on good
+    news about the contact's company asks, since the mention itself is its relevance."""
     if already_suggested:
         return Verdict(False, Rule.ALREADY_SENT, "this article was already proposed to them")
     if near_duplicate_of:
@@ -142,10 +165,15 @@ def article_verdict(
     if age > settings.freshness_days:
         return Verdict(False, Rule.FRESH_AND_RELEVANT,
                        f"published {age} days ago (fresh means {settings.freshness_days})")
-    if score < settings.min_score:
-        return Verdict(False, Rule.FRESH_AND_RELEVANT,
-                       f"score {score:.2f} is under the threshold {settings.min_score:.2f}")
-    return signals_verdict(semantic, lexical, settings)
+    return PASS
+
+
+def tact_verdict(tone: str, tone_reason: str, title: str) -> Verdict:
+    """Rule 8: an article whose news is bad for the contact's own company (`tone` "bad", from
+    the night's mentions) is never proposed to them, whatever its score."""
+    if tone == "bad":
+        return Verdict(False, Rule.TACT, f"bad news about their company — {tone_reason}: {title}")
+    return PASS
 
 
 def signals_verdict(semantic: float | None, lexical: float | None, settings: ThrottleSettings) -> Verdict:
@@ -182,7 +210,9 @@ def daily_room(
 def pick_within_cap(candidates: list, made_today: int, settings: ThrottleSettings) -> list:
     """Rule 7's selection: the highest-value candidates that fit under today's cap.
 
-    `candidates` have a `.score`; at most one per contact is expected (rule 3).
+    `candidates` have a `.score` and a `.kind`; at most one per contact is expected (rule 3).
+    Congratulations on good news about a contact's company come first, whatever their
+    score: such news is rare and does not wait.
     """
     room = max(0, settings.daily_cap - made_today)
-    return sorted(candidates, key=lambda c: c.score, reverse=True)[:room]
+    return sorted(candidates, key=lambda c: (c.kind == "congratulation", c.score), reverse=True)[:room]
