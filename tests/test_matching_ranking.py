@@ -171,3 +171,19 @@ def test_settings_threshold_is_the_one_used(home):
     home, today = home
     ranking = Ranking.from_articles([], Settings(home=home.path))
     assert ranking.matcher is None and ranking.stories() == []
+
+
+def test_only_topical_proposals_teach_the_ranking():
+    """A sent congratulation on their company's news says nothing about what they work on."""
+    from types import SimpleNamespace
+
+    from matcher.matching.feedback import contact_feedback
+
+    def proposal(kind, status="sent", reason=None):
+        return SimpleNamespace(kind=kind, status=status, skip_reason=reason, article=object())
+
+    transform = lambda articles: np.ones((len(articles), 3))  # noqa: E731
+    assert contact_feedback([proposal("congratulation"), proposal("congratulation", "skipped", "off-topic")],
+                            transform) is None
+    learned = contact_feedback([proposal("congratulation"), proposal("article")], transform)
+    assert learned.sent.shape[0] == 1 and learned.off_topic is None

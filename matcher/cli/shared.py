@@ -112,9 +112,11 @@ def print_suggestions(rows: list[dict]) -> None:
     for r in rows:
         console.print(f"[bold]{r['id']:>4}[/bold]  {short(r['contact'], 22):<22} {r['score']:.2f}  "
                       f"{short(r['article_title'], 200)}", soft_wrap=True)
+        # an occasion or news about their company is the reason itself, not a topical match
+        label = "matching: " if r.get("kind", "article") in ("article", "news") else "why: "
         when = f"pending since {r['created_on']}" if r["status"] == "pending" else f"{r['status']} on {r['decided_on']}"
         details = [when, r["published"] or "",
-                   short(r["feed"], 30), "matching: " + short(", ".join(r["reasons"]), 60)]
+                   short(r["feed"], 30), label + short(", ".join(r["reasons"]), 60)]
         console.print("      " + " · ".join(x for x in details if x), style="dim", soft_wrap=True)
 
 

@@ -38,11 +38,16 @@ def is_off_topic(reason: str | None) -> bool:
     return bool(reason and _OFF_TOPIC.search(reason))
 
 
+# Only proposals made for a topical fit teach the ranking: a congratulation on news about
+# their company was proposed for the company, not for what the contact works on.
+TOPICAL_KINDS = ("article", "news")
+
+
 def contact_feedback(suggestions, transform) -> Feedback | None:
     """The Feedback of one contact's suggestions; `transform` maps articles to TF-IDF rows."""
-    sent = [s.article for s in suggestions if s.status == "sent" and s.article is not None]
-    off = [s.article for s in suggestions
-           if s.status == "skipped" and is_off_topic(s.skip_reason) and s.article is not None]
+    topical = [s for s in suggestions if s.article is not None and (s.kind or "article") in TOPICAL_KINDS]
+    sent = [s.article for s in topical if s.status == "sent"]
+    off = [s.article for s in topical if s.status == "skipped" and is_off_topic(s.skip_reason)]
     if not sent and not off:
         return None
     return Feedback(transform(sent) if sent else None, transform(off) if off else None)
