@@ -246,26 +246,18 @@ def _cards(text: str, path):
         if not line:
             continue
         upper = line.upper()
+        if begin is None and upper != "BEGIN:VCARD":
+            raise InputFileError(path, f"expected BEGIN:VCARD, got {line[:40]!r}", line=number)
         if upper.startswith("BEGIN:"):
-            if upper == "BEGIN:VCARD":
-                if begin is not None and depth == 0:
-                    raise InputFileError(
-                        path, f"vCard started at line {begin} has no END:VCARD before this "
-                        "BEGIN:VCARD", line=number,
-                    )
-                if begin is None:
-                    begin, buffer, props, depth = number, [], {}, 0
-                    buffer.append(raw)
-                    continue
             if begin is None:
-                raise InputFileError(path, f"expected BEGIN:VCARD, got {line[:40]!r}", line=number)
-            depth += 1
+                begin, buffer, props, depth = number, [raw], {}, 0
+                continue
+            if upper == "BEGIN:VCARD" and depth == 0:
+                raise InputFileError(path, f"vCard started at line {begin} has no END:VCARD before "
+                                     "this BEGIN:VCARD", line=number)
+            depth += 1  # a card nested in a property (AGENT)
             buffer.append(raw)
             continue
-        if begin is None:
-            raise InputFileError(
-                path, f"expected BEGIN:VCARD, got {line[:40]!r}", line=number
-            )
         if upper.startswith("END:"):
             buffer.append(raw)
             if depth:
@@ -278,9 +270,7 @@ def _cards(text: str, path):
             continue
         found = _PROPERTY.match(line)
         if not found:
-            raise InputFileError(
-                path, f"not a vCard property line (NAME:value): {line[:40]!r}", line=number
-            )
+            raise InputFileError(path, f"not a vCard property line (NAME:value): {line[:40]!r}", line=number)
         props.setdefault(found[1].upper(), []).append(number)
         buffer.append(raw)
     if begin is not None:
@@ -288,6 +278,15 @@ def _cards(text: str, path):
             path, f"vCard started at line {begin} is never closed (END:VCARD missing)",
             line=len(physical),
         )
+
+
+def vcard_text(value) -> str:
+    """A vCard value as text: a structured one (a list of parts) joined with spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value if v)
+    return str(value)
 
 
 def _vcard_fields(card_text: str, lines: dict[str, list[int]], begin: int, path) -> Fields:
@@ -309,44 +308,37 @@ def _vcard_fields(card_text: str, lines: dict[str, list[int]], begin: int, path)
         found = values(prop)
         return found[0] if found else None
 
-    def text(value) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, (list, tuple)):
-            return " ".join(str(v) for v in value if v)
-        return str(value)
-
     fields: Fields = []
-    name = text(first("fn")).strip()
+    name = vcard_text(first("fn")).strip()
     n = first("n")
     if not name and n is not None:
-        name = _joined(text(n.given), text(n.additional), text(n.family))
+        name = _joined(vcard_text(n.given), vcard_text(n.additional), vcard_text(n.family))
     fields.append(("name", name, at("FN") if "FN" in lines else at("N")))
-    email = next((text(e).strip() for e in values("email") if text(e).strip()), "")
+    email = next((vcard_text(e).strip() for e in values("email") if vcard_text(e).strip()), "")
     fields.append(("email", email, at("EMAIL")))
     org = first("org")
     # ORG is a list of units; its first may itself be a list ("ORG:,Bank" parses so)
-    company = text(org[0] if isinstance(org, (list, tuple)) and org else org).strip()
+    company = vcard_text(org[0] if isinstance(org, (list, tuple)) and org else org).strip()
     fields.append(("company", company, at("ORG")))
-    fields.append(("role", text(first("title")), at("TITLE")))
+    fields.append(("role", vcard_text(first("title")), at("TITLE")))
     bday = first("bday")
-    fields.append(("birthday", text(bday).strip(), at("BDAY")))
+    fields.append(("birthday", vcard_text(bday).strip(), at("BDAY")))
     for prop in ("anniversary", "x-anniversary"):
         if first(prop) is not None:
-            fields.append(("anniversary", text(first(prop)).strip(), at(prop.upper())))
+            fields.append(("anniversary", vcard_text(first(prop)).strip(), at(prop.upper())))
             break
-    notes = "\n".join(text(n) for n in values("note") if text(n).strip())
+    notes = "\n".join(vcard_text(n) for n in values("note") if vcard_text(n).strip())
     fields.append(("notes", notes, at("NOTE")))
     categories = []
     for cats in values("categories"):
-        categories += list(cats) if isinstance(cats, (list, tuple)) else text(cats).split(",")
+        categories += list(cats) if isinstance(cats, (list, tuple)) else vcard_text(cats).split(",")
     fields.append(("labels", categories, at("CATEGORIES")))
-    urls = [text(u).strip() for u in values("url") if text(u).strip()]
+    urls = [vcard_text(u).strip() for u in values("url") if vcard_text(u).strip()]
     profile = next((u for u in urls if _is_linkedin(u)), urls[0] if urls else "")
     fields.append(("profile_url", profile, at("URL")))
     country = ""
     for adr in values("adr"):
-        country = F.country_from_name(text(getattr(adr, "country", "")))
+        country = F.country_from_name(vcard_text(getattr(adr, "country", "")))
         if country:
             break
     fields.append(("country", country, at("ADR")))
