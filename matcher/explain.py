@@ -32,7 +32,8 @@ from matcher.touches import contact_state, sends_in_week
 class TopRow:
     """One of `top`'s rows. `score` orders the rows and is what the threshold judges: the
     blend of `lexical` (the project's words, expanded in the article's language) and
-    `semantic` (the sentence vectors' cosine); `passes` says whether the night could propose it.
+    `semantic` (the sentence vectors' cosine); `passes` says whether the night could propose it
+    (not bad news about their company, whatever the score).
     `mentions`: the contact's company named in the article (matcher.tact), with the tone."""
 
     article: Article
@@ -81,6 +82,8 @@ def top(session: Session, settings: Settings, contact_ref: str, today: dt.date, 
     about = mentions_of(session, [r.article.id for r in rows], contact.id)
     for r in rows:
         r.mentions = about.get(r.article.id, [])
+        # bad news about their company: the night never proposes it to them (rule 8)
+        r.passes = r.passes and not any(m.tone == "bad" for m in r.mentions)
     return contact, rows
 
 

@@ -327,3 +327,24 @@ def test_top_rows_carry_the_mention_of_the_contacts_company(db, settings):
     assert about == [{"contact": "Giulia Conti", "company_words": "Caffè Aurora", "tone": str(verdict.tone),
                       "tone_reason": verdict.reason}]
     assert by_title["Green coffee supply tightens for specialty roasters"]["mentions"] == []
+
+
+def test_top_does_not_count_bad_news_about_their_company_as_proposable(db, settings):
+    from matcher.explain import top_rows
+
+    with db.session() as session:
+        session.add(Contact(name="Giulia Conti", company="Caffè Aurora"))
+    edit_contact(db, "Giulia Conti", add_project="Green coffee supply contracts with growers in Brazil",
+                 as_of=DAY - dt.timedelta(days=30))
+    at = dt.datetime.combine(DAY, dt.time(7))
+    lead = "Green coffee supply contracts with growers in Brazil collapsed and the roaster cuts 200 jobs."
+    with db.session() as session:
+        session.add_all([
+            Article(key="a", title="Caffè Aurora announces layoffs after its green coffee supply contracts collapse",
+                    summary=lead, published=at),
+            Article(key="b", title="Torrefazione Rossi announces layoffs after its green coffee supply contracts collapse",
+                    summary=lead, published=at)])
+    check(db, settings)
+    _, rows = top_rows(db, settings, "Giulia Conti", DAY)
+    passes = {r["title"].split()[0]: r["passes"] for r in rows}
+    assert passes == {"Torrefazione": True, "Caffè": False}
