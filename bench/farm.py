@@ -49,6 +49,15 @@ TOPICS = {
     "insurance": "insurance climate risk catastrophe bonds reinsurance floods premiums underwriting models",
     "textbooks": "publishing schools digital textbooks teachers curriculum platforms licences education",
 }
+# Companies the news names (one item in five leads with one, with good, bad or neutral news):
+# the night's tact stage looks for the contacts' companies (bench/night.py gives each contact
+# one of these) in every new article.
+COMPANIES = [f"{a} {b}" for a in ("Aurora", "Brenta", "Cervino", "Dolomia", "Etna", "Fenice", "Garda",
+                                  "Iride", "Ligure", "Monviso")
+             for b in ("Meccanica", "Logistica", "Energia", "Alimentare", "Tessile", "Digitale",
+                       "Farmaceutica", "Costruzioni", "Trasporti", "Servizi")]
+COMPANY_NEWS = ["opens a new plant", "wins an award", "announces layoffs", "reports a loss",
+                "names a new chief executive", "signs a supply contract", "faces a strike", "holds its annual meeting"]
 FILLER = ("the company said in a statement that the plan would be reviewed by the board next quarter "
           "while analysts expect margins to improve as demand recovers across european markets").split()
 NAV = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(60))
@@ -137,6 +146,8 @@ class Farm:
                 topic = self.topic(i, k)
                 words = TOPICS[topic].split()
                 title = f"{topic.title()} {k}: " + " ".join(rng.sample(words, 6))
+                if k % 5 == 0:
+                    title = f"{COMPANIES[(i + k) % len(COMPANIES)]} {rng.choice(COMPANY_NEWS)}: {title}"
                 summary = " ".join(sentence(rng, words + FILLER) for _ in range(3))
                 date = email.utils.format_datetime(self.dates[i][k].replace(tzinfo=dt.timezone.utc), usegmt=True)
                 link = f"http://{self.host(i)}:{self.port}/page/{i}/{k}.html"
