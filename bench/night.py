@@ -303,13 +303,13 @@ def matcher_ingest(urls_home: Path, settings) -> tuple[float, dict]:
 def pages_per_second(farm: FarmProcess, n: int, settings) -> dict:
     from matcher.feeds.extract import extract_text
     from matcher.feeds.fetch import FetchRequest
-    from matcher.feeds.ingest import _fetch_and_process
+    from matcher.feeds.rounds import fetch_and_process
 
     urls = farm.page_urls(n)
     t0 = time.perf_counter()
     # exactly what the night does: extraction in the process pool as pages arrive
-    pages, texts = _fetch_and_process([FetchRequest(u) for u in urls], settings.fetch, extract_text,
-                                      lambda p: (p.body, p.url) if p.body else None, settings.fetch.workers)
+    pages, texts = fetch_and_process([FetchRequest(u) for u in urls], settings.fetch, extract_text,
+                                     lambda p: (p.body, p.url) if p.body else None, settings.fetch.workers)
     total = time.perf_counter() - t0
     ok = sum(1 for t in texts if t)
     return {"pages": len(urls), "extracted": ok, "total_s": total, "pages_per_s": len(urls) / total}

@@ -15,7 +15,7 @@ import matcher
 from matcher.contacts.importer import read_contacts
 from matcher.contacts.store import import_contacts
 from matcher.errors import MatcherError
-from matcher.feeds.ingest import add_feed
+from matcher.feeds.subscriptions import add_feed
 from matcher.home import init_home, open_home
 from matcher.night import NightReport, run_night
 from matcher.review import list_suggestions, suggestion_to_dict

@@ -81,13 +81,16 @@ def rank_the_night(session: Session, today: dt.date, settings: Settings) -> Rank
     ranking = Ranking.from_index(session, today, settings, kept)
     refit = ranking is None
     if refit:
+        vectors = night_index.project_vectors(kept)
+        kept = None  # the old index's matrix and ranker are not held through the fit
         ranking = Ranking.build(session, today, settings)
-        ranking.add_project_vectors(night_index.project_vectors(kept))
+        ranking.add_project_vectors(vectors)
     contacts = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
     retire = settings.occasions.retire_project_days
     texts = [p.text for c in contacts for p in current_projects(c, today, retire)]
     if refit or not ranking.knows_projects(texts):
         ranking.save_index(today, texts)
+    semantic.release()  # every current project has its vector now: suggesting needs no encoder
     return ranking
 
 
@@ -97,7 +100,11 @@ def embed_fresh(session: Session, today: dt.date, settings: Settings) -> int:
     todo = list(session.scalars(select(Article).where(
         is_fresh(today, settings),
         or_(Article.embedding.is_(None), Article.embedded_with.is_(None), Article.embedded_with != semantic.MODEL))))
-    return fill_embeddings(todo, settings.fetch.workers or None)
+    embedded = fill_embeddings(todo, settings.fetch.workers or None)
+    # The rest of the night embeds only project texts it has not met (none on most nights):
+    # the encoder is not held through the ranking.
+    semantic.release()
+    return embedded
 
 
 def fill_terms(articles: list[Article], matcher: Ranker) -> None:
@@ -210,7 +217,8 @@ class Ranking:
         if self.matcher is None:
             Path(self.settings.index_path).unlink(missing_ok=True)
             return
-        self.semantic_scores(project_texts)  # embeds the new ones
+        if self.embeddings is not None:
+            self._embed_projects(project_texts)  # only their vectors: no scores needed here
         self.matcher.transform_profiles(project_texts)  # analyses the new ones
         wanted = {night_index.text_key(t) for t in project_texts}
         night_index.save(self.settings.index_path, night_index.NightIndex(
@@ -245,6 +253,7 @@ class Ranking:
         fill_embeddings(articles, matcher.workers)
         kept = kept_counts.load(counts_path, matcher.title_weight) if counts_path is not None else None
         matrix = matcher.fit_transform(articles, kept_counts=kept)
+        kept = None  # last night's counts, reused: not held through the rest of the night
         if counts_path is not None and matcher.counts_ is not None:
             kept_counts.save(counts_path, matcher.counts_)
         matcher.counts_ = None  # kept on disk: not held through the rest of the night
@@ -332,9 +341,15 @@ class Ranking:
         text is embedded once per ranking."""
         if self.embeddings is None:
             return None
-        keys = [night_index.text_key(t) for t in texts]
-        new = {k: t for k, t in zip(keys, texts) if k not in self._project_vectors}
-        self._project_vectors.update(zip(new, semantic.embed(list(new.values()))))
+        keys = self._embed_projects(texts)
         if not texts:
             return np.zeros((0, len(self.articles)), dtype=np.float32)
         return np.stack([self._project_vectors[k] for k in keys]).astype(np.float32) @ self.embeddings.T
+
+    def _embed_projects(self, texts: list[str]) -> list:
+        """The texts' keys, each text's vector made if this ranking has not met it yet."""
+        keys = [night_index.text_key(t) for t in texts]
+        new = {k: t for k, t in zip(keys, texts) if k not in self._project_vectors}
+        if new:
+            self._project_vectors.update(zip(new, semantic.embed(list(new.values()))))
+        return keys

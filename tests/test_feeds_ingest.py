@@ -106,9 +106,9 @@ def test_two_feeds_page_fetch_then_304(db, settings, feed_server):
 def test_pages_in_overlapping_batches(db, settings, feed_server, monkeypatch):
     # Pages go in batches, the next downloading while the last is extracted: every page's text
     # must land on its own article, through the pool (4 pages >= POOL_MIN_BATCH) and across batches.
-    from matcher.feeds import ingest as ingest_module
+    from matcher.feeds import pages
 
-    monkeypatch.setattr(ingest_module, "PAGE_BATCH", 2)
+    monkeypatch.setattr(pages, "PAGE_BATCH", 2)
     items = []
     for i in range(5):
         feed_server.set(f"/p{i}.html", PAGE.replace(b"Genoa and Valencia", f"Genoa and Valencia {i}".encode()),
@@ -201,9 +201,9 @@ def test_duplicate_key_race_is_skipped(db, settings, tmp_path, monkeypatch):
     path = tmp_path / "a.xml"
     path.write_bytes(rss("A", [{"title": "Raced", "link": "https://r.example/1", "content": LONG}]))
     add_feed(db, str(path))
-    from matcher.feeds import ingest as ingest_module
+    from matcher.feeds import store
 
-    real = ingest_module._update_feed
+    real = store._update_feed
 
     def racing(session, work, stories, now):
         # another writer stores the same article between our check and our insert
@@ -212,7 +212,7 @@ def test_duplicate_key_race_is_skipped(db, settings, tmp_path, monkeypatch):
                 s.add(Article(key=e.key, title="by another run", url=e.url))
         return real(session, work, stories, now)
 
-    monkeypatch.setattr(ingest_module, "_update_feed", racing)
+    monkeypatch.setattr(store, "_update_feed", racing)
     report = ingest(db, settings, now=NOW)
     assert report.feeds_ok == 1 and report.new_article_ids == []
     assert list(articles(db)) == ["by another run"]
@@ -224,16 +224,16 @@ def test_a_feed_that_cannot_be_stored_fails_alone(db, settings, tmp_path, monkey
         p = tmp_path / f"s{i}.xml"
         p.write_bytes(rss(f"S{i}", [{"title": f"Stored {i}", "link": f"https://s.example/{i}", "content": LONG}]))
         add_feed(db, str(p))
-    from matcher.feeds import ingest as ingest_module
+    from matcher.feeds import store
 
-    real = ingest_module._update_feed
+    real = store._update_feed
 
     def flaky(session, work, stories, now):
         if work.url.endswith("s1.xml") and work.new:
             raise RuntimeError("disk says no")
         return real(session, work, stories, now)
 
-    monkeypatch.setattr(ingest_module, "_update_feed", flaky)
+    monkeypatch.setattr(store, "_update_feed", flaky)
     report = ingest(db, settings, now=NOW)
     assert report.feeds_ok == 2 and len(report.new_article_ids) == 2
     assert sorted(articles(db)) == ["Stored 0", "Stored 2"]
@@ -268,10 +268,11 @@ def test_bundled_sample_feeds_ingest_offline(db, settings):
 
 
 def test_pages_go_round_robin_over_hosts():
-    from matcher.feeds.ingest import _across_hosts, _Story
+    from matcher.feeds.pages import across_hosts
+    from matcher.feeds.store import Story
 
-    stories = [_Story(None, "", "summary", page_url=f"https://{h}.example/{i}")
+    stories = [Story(None, "", "summary", page_url=f"https://{h}.example/{i}")
                for i, h in enumerate("aaabbc")]
-    order = [s.page_url for s in _across_hosts(stories)]
+    order = [s.page_url for s in across_hosts(stories)]
     assert order == ["https://a.example/0", "https://b.example/3", "https://c.example/5",
                      "https://a.example/1", "https://b.example/4", "https://a.example/2"]

@@ -299,6 +299,22 @@ def test_detect_language():
     assert detect_language("") == ""
 
 
+def test_the_language_identifier_holds_our_languages_only():
+    # Every process that analyses holds it: the whole model (142 columns) must not stay
+    # beside the six we ask for, and the answers are those of py3langid's own restriction.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from matcher.matching import analysis
+
+    ours = analysis._identifier.__wrapped__()  # a fresh one, not the process's
+    whole = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    whole.set_languages(list(analysis.LANGUAGES))
+    texts = [a.title + ". " + a.text for a in ARTICLES] + ["Il porto di Genova", "Supply contracts", "x"]
+    assert [ours.classify(t) for t in texts] == [whole.classify(t) for t in texts]
+    ours.set_languages(None)  # back to the whole model it keeps
+    assert sorted(ours.labels) == sorted(analysis.LANGUAGES)
+
+
 def test_analyze_italian_lemmas_stop_words_accents_bigrams():
     terms = analyze("Le torrefazioni rinegoziano i contratti di fornitura del caffè.", "it")
     assert "contratto" in terms

@@ -14,7 +14,7 @@ from matcher.home import open_home
 from matcher.matching import semantic
 from matcher.models import Article, Contact, Project
 from matcher.explain import top
-from matcher.ranking import Ranking
+from matcher.ranking import Ranking, embed_fresh
 from matcher.suggest import best_candidate
 from tests.test_matching import ARTICLES
 
@@ -88,6 +88,21 @@ def test_a_shared_word_without_shared_meaning_is_held_back(ranking):
     assert not ranking.passing(scored).any()
     candidate, verdict = best_candidate(ranking, bakery, scored, [], TODAY, ranking.settings)
     assert candidate is None and verdict.rule == Rule.FRESH_AND_RELEVANT
+
+
+def test_the_night_lets_the_encoder_go_after_embedding(tmp_path):
+    # The ranking that follows needs the encoder only for a project text it has not met.
+    home = open_home(tmp_path / "home")
+    with home.db.session() as session:
+        for a in records()[:3]:
+            a.id = None
+            session.add(a)
+    with home.db.session() as session:
+        assert embed_fresh(session, TODAY, home.settings) == 3
+    assert semantic.encoder.cache_info().currsize == 0
+    with home.db.session() as session:
+        assert embed_fresh(session, TODAY, home.settings) == 0  # stored with the articles
+    home.close()
 
 
 @pytest.mark.slow

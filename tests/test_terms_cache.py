@@ -202,6 +202,18 @@ def test_pool_analysis_equals_in_process():
         analysis.detect_language(f"{t}. {x}") or "und" for t, x, _ in items]
 
 
+def test_a_pool_is_warmed_with_what_its_task_needs_and_nothing_else():
+    # The parent loads a task's data (language data, the encoder) only for a pool that will
+    # share it: never for work done in this process.
+    items = [(a.title, a.text, a.language) for a in ARTICLES[:6]]
+    warmed: list[int] = []
+    terms.in_chunks(terms._analyze_chunk, items, 2, workers=1, warm=lambda: warmed.append(1))
+    assert warmed == []
+    pooled = terms.in_chunks(terms._analyze_chunk, items, 2, workers=2, chunk=2, pool_min=1,
+                             warm=lambda: warmed.append(1))
+    assert warmed == [1] and pooled == [terms.analyze_article(*item, 2) for item in items]
+
+
 # -- the night: terms stored, then reused --------------------------------------------------
 
 

@@ -30,7 +30,7 @@ def feeds_import(home, file):
 
     Example: matcher feeds import feeds.opml
     """
-    from matcher.feeds.ingest import import_opml
+    from matcher.feeds.subscriptions import import_opml
     summary = import_opml(home.db, file)
     click.echo(f"{summary.added} feeds added, {summary.existing} already there")
 
@@ -45,7 +45,7 @@ def feeds_add(home, url, title, category):
 
     Example: matcher feeds add https://www.ansa.it/sito/ansait_rss.xml --category News
     """
-    from matcher.feeds.ingest import add_feed
+    from matcher.feeds.subscriptions import add_feed
     feed = add_feed(home.db, url, title, category)
     click.echo(f"added feed {feed.id}: {feed.url}")
 
@@ -58,7 +58,7 @@ def feeds_remove(home, feed):
 
     Example: matcher feeds remove 12
     """
-    from matcher.feeds.ingest import remove_feed
+    from matcher.feeds.subscriptions import remove_feed
     remove_feed(home.db, feed)
     click.echo(f"removed {feed}")
 
@@ -81,7 +81,7 @@ def feeds_list(home, as_json):
 
     Example: matcher feeds list --json
     """
-    from matcher.feeds.ingest import list_feeds
+    from matcher.feeds.subscriptions import list_feeds
     rows = [feed_to_dict(f) for f in list_feeds(home.db)]
     if as_json:
         return print_json(rows)
@@ -100,7 +100,7 @@ def feeds_status(home, failing, as_json):
 
     Example: matcher feeds status --failing
     """
-    from matcher.feeds.ingest import list_feeds
+    from matcher.feeds.subscriptions import list_feeds
     rows = [feed_to_dict(f) for f in list_feeds(home.db, failing=failing)]
     if as_json:
         return print_json(rows)
@@ -119,7 +119,7 @@ def feeds_export(home, output):
 
     Example: matcher feeds export -o my-feeds.opml
     """
-    from matcher.feeds.ingest import export_opml
+    from matcher.feeds.subscriptions import export_opml
     text = export_opml(home.db)
     if output:
         output.write_text(text, encoding="utf-8")

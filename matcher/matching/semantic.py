@@ -79,10 +79,13 @@ def _warm() -> None:
 
 def embed_articles(texts: Sequence[str], workers: int | None = None) -> list[bytes]:
     """Stored form (float16 bytes) of the articles' vectors; many at once in a process pool."""
-    texts = list(texts)
-    if len(texts) >= POOL_MIN_ARTICLES and (workers or 2) > 1:
-        _warm()
-    return in_chunks(_embed_chunk, texts, workers=workers, chunk=POOL_CHUNK, pool_min=POOL_MIN_ARTICLES)
+    return in_chunks(_embed_chunk, list(texts), workers=workers, chunk=POOL_CHUNK, pool_min=POOL_MIN_ARTICLES,
+                     warm=_warm)
+
+
+def release() -> None:
+    """Let this process's encoder go (about 110 MB); the next `embed` loads it again."""
+    encoder.cache_clear()
 
 
 def from_stored(blobs: Sequence[bytes]) -> np.ndarray:

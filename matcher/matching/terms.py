@@ -141,9 +141,10 @@ def _warm() -> None:
 
 
 def in_chunks(fn: Callable, items: Sequence, *args, workers: int | None = None,
-              chunk: int = POOL_CHUNK, pool_min: int = POOL_MIN_ARTICLES) -> list:
+              chunk: int = POOL_CHUNK, pool_min: int = POOL_MIN_ARTICLES, warm: Callable | None = None) -> list:
     """fn(items[i:i+chunk], *args) over all chunks, concatenated, in a process pool of
     `workers` (None: os.cpu_count()) when there are at least `pool_min` items; else here.
+    `warm()` loads, before the pool forks, what fn needs, so the workers share it.
 
     A pool that fails (no fork, a worker killed) leaves its unfinished chunks to this process.
     """
@@ -154,7 +155,8 @@ def in_chunks(fn: Callable, items: Sequence, *args, workers: int | None = None,
     size = max(1, min(chunk, -(-len(items) // (workers * 4))))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     results: list = [None] * len(chunks)
-    _warm()
+    if warm is not None:
+        warm()
     try:
         with process_pool(min(workers, len(chunks))) as pool:
             futures = [pool.submit(fn, part, *args) for part in chunks]
@@ -185,10 +187,10 @@ def detect_and_analyze(items: Sequence[tuple[str, str, str]], title_weight: int,
     """(language, stored terms) of many (title, text, language): a missing language is
     detected first, on "title. text" ("und" when unsure: it is not tried again), as the
     night stores it with the article; then the terms in that language."""
-    return in_chunks(_detect_and_analyze_chunk, list(items), int(title_weight), workers=workers)
+    return in_chunks(_detect_and_analyze_chunk, list(items), int(title_weight), workers=workers, warm=_warm)
 
 
 def analyze_articles(items: Sequence[tuple[str, str, str]], title_weight: int,
                      workers: int | None = None) -> list[str]:
     """`analyze_article` of many (title, text, language), in a process pool when many."""
-    return in_chunks(_analyze_chunk, list(items), int(title_weight), workers=workers)
+    return in_chunks(_analyze_chunk, list(items), int(title_weight), workers=workers, warm=_warm)
