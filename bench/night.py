@@ -130,7 +130,9 @@ def machine() -> str:
 
 
 def contacts_yaml(n: int) -> str:
-    from farm import TOPICS
+    """`n` contacts, each with a project on one of the farm's topics and a company the farm's
+    news names (one item in five), so the night's tact stage finds mentions and judges tone."""
+    from farm import COMPANIES, TOPICS
 
     import random
 
@@ -141,6 +143,7 @@ def contacts_yaml(n: int) -> str:
         words = TOPICS[names[i % len(names)]].split()
         text = "Working on " + " ".join(rng.sample(words, 7)) + "."
         out.append(f"- name: Contact {i}\n  email: c{i}@example.com\n  kind: colleague\n"
+                   f"  company: {COMPANIES[i % len(COMPANIES)]} S.p.A.\n"
                    f"  projects:\n    - text: {text}\n      since: 2026-01-01\n")
     return "".join(out)
 
@@ -547,6 +550,9 @@ def main(argv=None) -> None:
                 if "embed" in stages:
                     row("    of which embedding the new articles", f"{stages['embed']:.2f} s",
                         f"{rep['articles_new']} articles, sentence vectors of title + lead, 1 thread per process")
+                if "tact" in stages:
+                    row("    of which company mentions and tone", f"{stages['tact']:.2f} s",
+                        "the contacts' companies looked for in every new article, tone judged where named")
                 return w
 
             f = show("full night (new home, everything new)", full, "target ≤ 60 s, ≤ 700 MB")

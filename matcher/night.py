@@ -91,6 +91,32 @@ def fetch_clock(as_of: dt.date) -> dt.datetime:
     return now if as_of == now.date() else dt.datetime.combine(as_of, dt.time(23, 0))
 
 
+@contextmanager
+def _stage(progress: Callable[[str, int, int], None] | None, name: str):
+    """Report a stage's start and end to `progress` (the CLI's bar, the benchmark's clock)."""
+    if progress:
+        progress(name, 0, 1)
+    yield
+    if progress:
+        progress(name, 1, 1)
+
+
+def _stages(home: Home, as_of: dt.date, progress):
+    """The night's stages in order, each committing its own work."""
+    ingested = ingest(home.db, home.settings, now=fetch_clock(as_of), progress=progress)
+    with _stage(progress, "embed"), home.db.session() as session:
+        embed_fresh(session, as_of, home.settings)
+    with _stage(progress, "tact"), home.db.session() as session:  # which articles name a contact's company
+        check_mentions(session, as_of, home.settings)
+    with _stage(progress, "suggest"):
+        # Occasions first: a greeting pending today holds articles back (rule 3).
+        with home.db.session() as session:
+            greeted = propose_greetings(session, home.settings, as_of)
+        with home.db.session() as session:
+            suggested = suggest(session, home.settings, as_of, rank_the_night(session, as_of, home.settings))
+    return ingested, greeted, suggested, prune_articles(home.db, home.settings, fetch_clock(as_of))
+
+
 def run_night(
     home: Home, as_of: dt.date, progress: Callable[[str, int, int], None] | None = None
 ) -> NightReport:
@@ -107,24 +133,7 @@ def run_night(
                 session.add(run)
             log.info("run %s for %s started", run.id, as_of)
             try:
-                ingested = ingest(home.db, home.settings, now=fetch_clock(as_of), progress=progress)
-                if progress:
-                    progress("embed", 0, 1)
-                with home.db.session() as session:
-                    embed_fresh(session, as_of, home.settings)
-                with home.db.session() as session:  # which articles name a contact's company
-                    check_mentions(session, as_of, home.settings)
-                if progress:
-                    progress("embed", 1, 1)
-                    progress("suggest", 0, 1)
-                # Occasions first: a greeting pending today holds articles back (rule 3).
-                with home.db.session() as session:
-                    greeted = propose_greetings(session, home.settings, as_of)
-                with home.db.session() as session:
-                    suggested = suggest(session, home.settings, as_of, rank_the_night(session, as_of, home.settings))
-                if progress:
-                    progress("suggest", 1, 1)
-                pruned = prune_articles(home.db, home.settings, fetch_clock(as_of))
+                ingested, greeted, suggested, pruned = _stages(home, as_of, progress)
             except BaseException as exc:
                 with home.db.session() as session:
                     failed = session.get(Run, run.id)
