@@ -17,7 +17,8 @@ Methods:
   logistic regression; `encoder+LR bad≥0.3` says bad from a probability of 0.3;
 - tfidf+LR: TF-IDF of the package's lemmas (`matcher.matching.analysis.analyze`) and a
   logistic regression;
-- lexicon|X: bad if either says bad, else the lexicon's answer.
+- lexicon|X: bad if either says bad, else the lexicon's answer; "X bad≥0.6" trusts the
+  classifier's bad only from a probability of 0.6.
 
 The classifiers learn from dev only: on dev they are scored by 5-fold cross-validation
 (each item predicted by a model that never saw it), on test after fitting on all of dev.
@@ -98,8 +99,10 @@ def _predict(model, X_train, y_train, X, bad_from: float | None) -> list[str]:
         return list(model.predict(X))
     probabilities = model.predict_proba(X)
     bad = list(model.classes_).index("bad")
-    best = model.classes_[probabilities.argmax(axis=1)]
-    return ["bad" if p[bad] >= bad_from else b for p, b in zip(probabilities, best)]
+    others = probabilities.copy()
+    others[:, bad] = -1
+    best_other = model.classes_[others.argmax(axis=1)]  # bad is said from `bad_from` only
+    return ["bad" if p[bad] >= bad_from else b for p, b in zip(probabilities, best_other)]
 
 
 def encoder_lr(bad_from: float | None = None):
@@ -108,11 +111,13 @@ def encoder_lr(bad_from: float | None = None):
     return method
 
 
-def tfidf_lr(train: list[dict], items: list[dict]) -> list[str]:
-    vectorizer = _tfidf()
-    X_train = vectorizer.fit_transform(text_of(i) for i in train)
-    X = vectorizer.transform(text_of(i) for i in items)
-    return _predict(_logistic(), X_train, [i["tone"] for i in train], X, None)
+def tfidf_lr(bad_from: float | None = None):
+    def method(train: list[dict], items: list[dict]) -> list[str]:
+        vectorizer = _tfidf()
+        X_train = vectorizer.fit_transform(text_of(i) for i in train)
+        X = vectorizer.transform(text_of(i) for i in items)
+        return _predict(_logistic(), X_train, [i["tone"] for i in train], X, bad_from)
+    return method
 
 
 def either_bad(first, second):
@@ -152,9 +157,12 @@ METHODS = {
     "lexicon (no company)": (lexicon_blind, False),
     "encoder+LR": (encoder_lr(), True),
     "encoder+LR bad≥0.3": (encoder_lr(0.3), True),
-    "tfidf+LR": (tfidf_lr, True),
+    "tfidf+LR": (tfidf_lr(), True),
     "lexicon|encoder+LR": (either_bad(lexicon, encoder_lr()), True),
-    "lexicon|tfidf+LR": (either_bad(lexicon, tfidf_lr), True),
+    "lexicon|tfidf+LR": (either_bad(lexicon, tfidf_lr()), True),
+    # the classifier trusted only when sure: does it add bad news the lexicon misses?
+    "lexicon|tfidf+LR bad≥0.6": (either_bad(lexicon, tfidf_lr(0.6)), True),
+    "lexicon|encoder+LR bad≥0.6": (either_bad(lexicon, encoder_lr(0.6)), True),
 }
 
 
@@ -163,18 +171,18 @@ def report(part: str, dev: list[dict], methods: dict) -> None:
     counts = {t: sum(i["tone"] == t for i in items) for t in TONES}
     print(f"\n{part}: {len(items)} items ({counts['bad']} bad, {counts['good']} good, "
           f"{counts['neutral']} neutral; {sum(i['language'] == 'it' for i in items)} Italian)")
-    print(f"{'method':<22}{'bad P     R    F1':>19}  | {'good P    R    F1':>17}  |  acc  | "
+    print(f"{'method':<28}{'bad P     R    F1':>19}  | {'good P    R    F1':>17}  |  acc  | "
           "confusion (rows bad good neutral)")
     for name, (method, learns) in methods.items():
         if part == "dev" and learns:
             predicted = cross_validated(method, items)
         else:
             predicted = method(dev, items)
-        print(f"{name:<22}{scores([i['tone'] for i in items], predicted)}")
+        print(f"{name:<28}{scores([i['tone'] for i in items], predicted)}")
         if name == "lexicon":
             for lang in ("it", "en"):
                 some = [(i["tone"], p) for i, p in zip(items, predicted) if i["language"] == lang]
-                print(f"  {lang:<20}{scores(*map(list, zip(*some)))}")
+                print(f"  {lang:<26}{scores(*map(list, zip(*some)))}")
 
 
 def errors(dev: list[dict]) -> None:
