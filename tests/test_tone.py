@@ -1,6 +1,6 @@
 """The tone of company news (`matcher.tact.tone.judge`): clear good and bad news in Italian
-and English, negation and a bad thing easing or ending, the words named as the reason, and
-never a crash on any text. Headlines written for these tests, not the bench's labelled set."""
+and English, negation and a bad thing easing or ending, a case the company brings or wins, the words
+named as the reason, and never a crash on any text. Headlines written for these tests, not the bench's labelled set."""
 
 from __future__ import annotations
 
@@ -96,9 +96,49 @@ def test_the_reason_quotes_the_words_as_written():
     assert verdict == ToneVerdict(Tone.BAD, 'bad: "CUT WORKFORCE"')
 
 
+# (text, company, tone for that company, the other company named, its tone)
+OWN_CASES = [
+    ("Acme sues Bolt Corp over patent infringement", "Acme", Tone.NEUTRAL, "Bolt Corp", Tone.BAD),
+    ("Acme Inc said it filed suit against Bolt Corp seeking damages", "Acme", Tone.NEUTRAL,
+     "Bolt Corp", Tone.BAD),
+    ("Acme wins court case against Bolt Corp over the lawsuit", "Acme", Tone.GOOD,
+     "Bolt Corp", Tone.BAD),
+    ("Rossi Spa fa causa a Bianchi Srl: chiesti danni per 10 milioni", "Rossi Spa", Tone.NEUTRAL,
+     "Bianchi Srl", Tone.BAD),
+    ("Rossi Spa vince la causa contro Bianchi Srl in tribunale", "Rossi Spa", Tone.GOOD,
+     "Bianchi Srl", Tone.BAD),
+]
+
+
+@pytest.mark.parametrize(("text", "company", "tone", "other", "other_tone"), OWN_CASES)
+def test_a_case_is_not_bad_news_for_the_side_bringing_or_winning_it(text, company, tone, other,
+                                                                     other_tone):
+    verdict = judge(text, "", company)
+    assert verdict.tone is tone
+    assert company in quotes(verdict.reason)[0], verdict.reason  # the reason names who acts
+    assert judge(text, "", other).tone is other_tone
+
+
+@pytest.mark.parametrize(("text", "company", "tone", "other", "other_tone"), OWN_CASES[:4])
+def test_without_the_company_a_case_reads_as_bad_as_before(text, company, tone, other, other_tone):
+    assert judge(text).tone is Tone.BAD
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("Acme sued by shareholders over accounting", "Acme"),           # the side sued
+    ("Acme is being sued for patent infringement", "Acme"),
+    ("Rossi Spa viene denunciata da Bianchi Srl per danni", "Rossi Spa"),
+    ("Acme, the union files suit over unpaid wages", "Acme"),        # not Acme acting
+    ("Acme sues Bolt Corp as its quarterly loss widens", "Acme"),    # other bad news stays bad
+])
+def test_a_case_against_the_company_or_other_bad_news_stays_bad(text, company):
+    assert judge(text, "", company).tone is Tone.BAD
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=400), st.sampled_from(["", "it", "en", "fr", "xx"]))
-def test_judge_never_raises_and_always_answers_a_tone(text, language):
-    verdict = judge(text, language)
+@given(st.text(max_size=400), st.sampled_from(["", "it", "en", "fr", "xx"]),
+       st.sampled_from(["", "Acme", "Rossi Spa", "a", "  "]))
+def test_judge_never_raises_and_always_answers_a_tone(text, language, company):
+    verdict = judge(text, language, company)
     assert isinstance(verdict.tone, Tone)
     assert verdict.reason.startswith(f"{verdict.tone}: ")

@@ -344,9 +344,12 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
             opening = lead(summary, text)
             found = names.find(f"{title or ''}\n{opening}")
             if found:
-                verdict = judge(f"{title or ''} {opening[:TONE_CHARS]}".strip(), language or "")
+                # judged for each company named: a case one brings is bad news for the other
+                told = f"{title or ''} {opening[:TONE_CHARS]}".strip()
+                verdicts = {f.words: judge(told, language or "", f.words) for f in found}
                 session.add_all(Mention(article_id=article_id, contact_id=f.contact_id, words=f.words,
-                                        tone=str(verdict.tone), tone_reason=verdict.reason[:500])
+                                        tone=str(verdicts[f.words].tone),
+                                        tone_reason=verdicts[f.words].reason[:500])
                                 for f in found)
         session.execute(update(Article).where(Article.id.in_(ids))
                         .values(mentions_checked=names.fingerprint)

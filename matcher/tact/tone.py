@@ -15,7 +15,11 @@ of it while saying in words what decided. Rules beyond single cues:
   a cue set aside once is set aside wherever the text repeats it (the lead retells the
   headline);
 - any live bad cue makes the news bad, whatever good sits next to it: held back is the
-  cheap mistake.
+  cheap mistake;
+- told which words name the company, a case it brings or wins is not bad for it ("Parmalat
+  sues 45 banks" neutral, "X wins case against Y" good, and bad for Y): the text must name
+  it right before the action, with no punctuation between ("Amazon, la denuncia dei
+  lavoratori" is still bad).
 """
 
 from __future__ import annotations
@@ -44,13 +48,17 @@ class ToneVerdict:
 
 
 LANGUAGES = ("it", "en")
-KINDS = ("bad", "good", "measures", "burdens", "up", "down", "negators", "relief", "recovery")
+KINDS = ("bad", "good", "measures", "burdens", "up", "down", "negators", "relief", "recovery",
+         "actions", "wins", "passive", "against", "legal")
 # Words of one cue may have this many words between them ("cut 300 jobs" is "cut job").
 _GAP = 3
 # A negation or a direction acts this many words away; relief a little further ("ratify a
 # settlement in a four-day strike").
 _REACH = 3
 _RELIEF_REACH = 5
+# The company's name this many words before an action makes it the side bringing it ("Gencorp
+# Inc said it filed suit").
+_SUBJECT_REACH = 4
 # "doesn't" -> "does", "n't"; a hyphenated word stays whole ("loss-making").
 _WORD = re.compile(r"[^\W_]+?(?=n['’]t\b)|n['’]t\b|[^\W_]+(?:-[^\W_]+)*")
 
@@ -142,11 +150,12 @@ def _patterns(word: str, language: str) -> frozenset[str]:
     return _lexicon(language).patterns(keys)
 
 
-def judge(text: str, language: str = "") -> ToneVerdict:
+def judge(text: str, language: str = "", company: str = "") -> ToneVerdict:
     """The tone of `text` (a headline and its lead) for the company it is about.
 
     `language` ("it", "en") picks that language's cues; without it both lists apply, which
-    scores about as well on the labelled set and costs no language detection.
+    scores about as well on the labelled set and costs no language detection. `company`, the
+    words that name the company in the text, lets a case it brings or wins count for it.
     """
     text = text or ""
     language = language if language in LANGUAGES else ""
@@ -154,15 +163,51 @@ def judge(text: str, language: str = "") -> ToneVerdict:
     tokens = [_Token(_patterns(m.group(), language), m.start(), m.end())
               for m in _WORD.finditer(text)]
     good_moves, bad_moves, easing = _directions(lex, tokens)
-    bad, set_aside = _sort(lex, tokens, bad_moves + lex.cues["bad"].matches(tokens), easing, True)
+    bad_matches = bad_moves + lex.cues["bad"].matches(tokens)
+    own_case, won, lost = _own_case(lex, text, tokens, company) if company else ([], [], [])
+    if own_case or won:  # its own case: the words describing it are no bad news for it
+        legal = {i for (first, last), _ in lex.cues["legal"].matches(tokens)
+                 for i in range(first, last + 1)}
+        bad_matches = [(span, cue) for span, cue in bad_matches
+                       if not set(range(span[0], span[1] + 1)) <= legal]
+    bad, set_aside = _sort(lex, tokens, bad_matches, easing, True)
+    bad += lost
     if bad:
         return ToneVerdict(Tone.BAD, _reason(Tone.BAD, text, tokens, bad))
+    if won:
+        return ToneVerdict(Tone.GOOD, _reason(Tone.GOOD, text, tokens, won))
+    set_aside += own_case
     good, negated = _sort(lex, tokens, good_moves + lex.cues["good"].matches(tokens), {}, False)
     if good:
         return ToneVerdict(Tone.GOOD, _reason(Tone.GOOD, text, tokens, good))
     if set_aside or negated:
         return ToneVerdict(Tone.NEUTRAL, _reason(Tone.NEUTRAL, text, tokens, set_aside + negated))
     return ToneVerdict(Tone.NEUTRAL, "neutral: no word of good or bad news")
+
+
+def _own_case(lex: _Lexicon, text: str, tokens: list[_Token],
+              company: str) -> tuple[list[Span], list[Span], list[Span]]:
+    """(cases the company brings, cases it wins, cases it loses): each span from the action to
+    its name ("Acme wins case against Bolt": lost for Bolt)."""
+    words = [w.lower() for w in _WORD.findall(company)]
+    surface = [text[t.start:t.end].lower() for t in tokens]
+    ends = [k + len(words) - 1 for k in range(len(tokens) - len(words) + 1)
+            if words and surface[k:k + len(words)] == words]
+    found: dict[str, list[Span]] = {"actions": [], "wins": []}
+    for kind, spans in found.items():
+        for (first, last), _ in lex.cues[kind].matches(tokens):
+            named = [end for end in ends if 0 < first - end <= _SUBJECT_REACH + 1
+                     and not re.search(r"[,;:.!?«»\"“”()]", text[tokens[end].end:tokens[first].start])
+                     and not any(tokens[i].patterns & lex.cues["passive"].single
+                                 for i in [*range(end + 1, first), last + 1] if i < len(tokens))
+                     and not (end >= len(words)
+                              and tokens[end - len(words)].patterns & lex.cues["against"].single)]
+            if named:
+                spans.append((named[-1] - len(words) + 1, last))
+    lost = [(first, end) for (first, last), _ in lex.cues["wins"].matches(tokens) for end in ends
+            if 0 < end - len(words) - last <= _SUBJECT_REACH
+            and tokens[end - len(words)].patterns & lex.cues["against"].single]
+    return found["actions"], found["wins"], lost
 
 
 def _directions(lex: _Lexicon, tokens: list[_Token]) -> tuple[list, list, dict[int, Span]]:
