@@ -547,6 +547,9 @@ def main(argv=None) -> None:
                     f"{rep['articles_new']} new, {rep['pages_fetched']} pages, {rep['suggestions_new']} suggestions; "
                     f"peak {median([x['rss_mb'] for x in runs]):.0f} MB + workers {median([x['worker_rss_mb'] for x in runs]):.0f} MB; "
                     + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()) + (f"; {note}" if note else ""))
+                peaks = runs[0].get("peaks", {})
+                row("    peak memory by the end of each stage", "",
+                    ", ".join(f"{k} {v:.0f} MB" for k, v in peaks.items()))
                 if "embed" in stages:
                     row("    of which embedding the new articles", f"{stages['embed']:.2f} s",
                         f"{rep['articles_new']} articles, sentence vectors of title + lead, 1 thread per process")
