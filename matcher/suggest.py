@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from matcher.config import Settings
 from matcher.courtesy import throttle
@@ -103,7 +103,10 @@ def company_news(session: Session, today: dt.date, settings: Settings,
                  contact_ids: list[int] | None = None) -> dict[int, list[Mention]]:
     """The fresh articles that name each contact's company (the night's mentions, with their
     tone), newest first, by contact id; of `contact_ids` only, when given."""
-    query = (select(Mention).join(Mention.article).options(contains_eager(Mention.article))
+    # Not loaded with their articles: a company named in many articles, at a company where
+    # many contacts work, would bring each article's text once per contact. `mention.article`
+    # comes from the session's identity map (the ranking loaded the fresh articles) when read.
+    query = (select(Mention).join(Mention.article)
              .where(is_fresh(today, settings)).order_by(Article.published.desc(), Article.id))
     if contact_ids is not None:
         query = query.where(Mention.contact_id.in_(contact_ids))
