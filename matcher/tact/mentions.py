@@ -43,6 +43,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from matcher.config import Settings
+from matcher.matching import semantic
 from matcher.contacts.fields import split_names
 from matcher.models import Article, Contact, Mention
 from matcher.ranking import NEWS_SOURCE, is_fresh
@@ -317,6 +318,15 @@ def lead(summary: str | None, text: str | None) -> str:
     return ((summary or "").strip() or (text or "").strip())[:LEAD_CHARS]
 
 
+def sentence_vector(stored: bytes | None, model: str | None, title: str | None, summary: str | None,
+                    text: str | None):
+    """The article's sentence vector for the tone's model: the one the night stored, else (no
+    vector yet, or another model's) its title and lead embedded now."""
+    if stored is not None and model == semantic.MODEL:
+        return semantic.from_stored([stored])[0]
+    return semantic.embed([semantic.article_text(title or "", summary or "", text or "")])[0]
+
+
 # --- the night's stage --------------------------------
 
 def check_mentions(session: Session, as_of, settings: Settings) -> int:
@@ -330,7 +340,7 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
     names = CompanyNames(companies_of(contacts))
     rows = session.execute(
         select(Article.id, Article.title, Article.summary, func.substr(Article.text, 1, LEAD_CHARS),
-               Article.language, Article.text_source)
+               Article.language, Article.text_source, Article.embedding, Article.embedded_with)
         .where(is_fresh(as_of, settings),
                or_(Article.mentions_checked.is_(None), Article.mentions_checked != names.fingerprint))
         .order_by(Article.id)).all()
@@ -338,7 +348,7 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
         chunk = rows[start:start + CHUNK]
         ids = [r[0] for r in chunk]
         session.execute(delete(Mention).where(Mention.article_id.in_(ids)))
-        for article_id, title, summary, text, language, source in chunk:
+        for article_id, title, summary, text, language, source, stored, model in chunk:
             if source == NEWS_SOURCE:
                 continue  # the user's own news is not news about a contact's company
             opening = lead(summary, text)
@@ -346,7 +356,8 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
             if found:
                 # judged for each company named: a case one brings is bad news for the other
                 told = f"{title or ''} {opening[:TONE_CHARS]}".strip()
-                verdicts = {f.words: judge(told, language or "", f.words) for f in found}
+                vector = sentence_vector(stored, model, title, summary, text)
+                verdicts = {f.words: judge(told, language or "", f.words, vector) for f in found}
                 session.add_all(Mention(article_id=article_id, contact_id=f.contact_id, words=f.words,
                                         tone=str(verdicts[f.words].tone),
                                         tone_reason=verdicts[f.words].reason[:500])
