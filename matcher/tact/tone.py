@@ -9,7 +9,7 @@ news is the costly error (it would be proposed to someone at that company):
 - a logistic regression on the article's multilingual sentence vector (`tone_model.npz`,
   fitted by `bench/tone.py --fit`), which catches the bad news the lexicon has no word for:
   on fresh sources the lexicon alone missed 40% of it. It says bad from the probability its
-  cross-validation picked; it never makes news good.
+  cross-validation picked (over the lexicon's good only from 0.5); it never makes news good.
 
 Rules of the lexicon beyond single cues:
 
@@ -173,7 +173,8 @@ def judge(text: str, language: str = "", company: str = "",
     if embedding is None or verdict.tone is Tone.BAD:
         return verdict
     bad = bad_probability(embedding)
-    if bad >= model().bad_from:
+    # a good word of the lexicon gives way only to a model that finds bad the likelier
+    if bad >= (model().over_good if verdict.tone is Tone.GOOD else model().bad_from):
         return ToneVerdict(Tone.BAD, f"bad: reads like bad news (model {bad:.2f})")
     return verdict
 
@@ -185,6 +186,7 @@ class ToneModel:
     bias: np.ndarray  # (tones,)
     tones: tuple[str, ...]
     bad_from: float  # the probability of bad from which it says bad
+    over_good: float  # ... and from which it overrules the lexicon's good
 
 
 @lru_cache(maxsize=1)
@@ -193,7 +195,8 @@ def model() -> ToneModel:
     with resources.files("matcher.tact").joinpath(MODEL_FILE).open("rb") as stream:
         data = np.load(stream)
         return ToneModel(data["weights"].astype(np.float32), data["bias"].astype(np.float32),
-                         tuple(str(t) for t in data["tones"]), float(data["bad_from"]))
+                         tuple(str(t) for t in data["tones"]), float(data["bad_from"]),
+                         float(data["over_good"]))
 
 
 def bad_probability(embedding: np.ndarray) -> float:
