@@ -43,8 +43,8 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from matcher.config import Settings
-from matcher.matching import semantic
 from matcher.contacts.fields import split_names
+from matcher.matching import semantic
 from matcher.models import Article, Contact, Mention
 from matcher.ranking import NEWS_SOURCE, is_fresh
 from matcher.tact.tone import judge
@@ -332,8 +332,9 @@ def sentence_vector(stored: bytes | None, model: str | None, title: str | None, 
 def check_mentions(session: Session, as_of, settings: Settings) -> int:
     """The night's tact stage: each fresh article not yet checked against today's company
     names (`Article.mentions_checked`) gets its `Mention` rows replaced, with the tone of its
-    headline and lead for the company, and today's fingerprint. A new article is checked
-    once; when the contacts' companies change, the fresh articles are checked again.
+    headline and lead (and of its stored sentence vector) for the company, and today's
+    fingerprint. A new article is checked once; when the contacts' companies change, the
+    fresh articles are checked again.
     Takes the night's session and never commits. Returns how many articles were checked."""
     contacts = session.scalars(select(Contact).where(or_(
         Contact.company != "", Contact.company_aliases != "", Contact.company_tickers != ""))).all()
