@@ -1,6 +1,7 @@
 """The tone of company news (`matcher.tact.tone.judge`): clear good and bad news in Italian
 and English, negation and a bad thing easing or ending, a case the company brings or wins, the words
-named as the reason, and never a crash on any text. Headlines written for these tests, not the bench's labelled set."""
+named as the reason, the model reading the sentence vector where the lexicon has no word, and
+never a crash on any text. Headlines written for these tests, not the bench's labelled set."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.tact.tone import Tone, ToneVerdict, judge
+from matcher.matching import semantic
+from matcher.tact.tone import Tone, ToneVerdict, bad_probability, judge, model
 
 
 def quotes(reason: str) -> list[str]:
@@ -142,3 +144,40 @@ def test_judge_never_raises_and_always_answers_a_tone(text, language, company):
     verdict = judge(text, language, company)
     assert isinstance(verdict.tone, Tone)
     assert verdict.reason.startswith(f"{verdict.tone}: ")
+
+
+# Bad news in words the lexicon does not list: it reads the first as good ("orders"), the second
+# as nothing; the model, given the headline's sentence vector, says bad.
+UNLISTED_BAD = [("Acme workers fear for their future as orders dry up", "en"),
+                ("Rossi Spa, operai senza stipendio da tre mesi", "it")]
+
+
+def test_the_model_file_loads_with_a_row_per_tone_over_the_encoders_dimension():
+    shipped = model()
+    assert shipped.weights.shape == (3, semantic.DIM)
+    assert shipped.bias.shape == (3,)
+    assert set(shipped.tones) == {"bad", "good", "neutral"}
+    assert 0 < shipped.bad_from < 1
+
+
+@pytest.mark.parametrize(("text", "language"), UNLISTED_BAD)
+def test_given_the_vector_of_bad_news_the_model_says_bad_and_says_so(text, language):
+    assert judge(text, language).tone is not Tone.BAD  # the lexicon alone misses it
+    vector = semantic.embed([text])[0]
+    verdict = judge(text, language, "Acme", vector)
+    assert verdict.tone is Tone.BAD
+    assert verdict.reason == f"bad: reads like bad news (model {bad_probability(vector):.2f})"
+
+
+def test_without_a_vector_the_lexicon_alone_decides():
+    for text, language in UNLISTED_BAD:
+        assert judge(text, language, "", None) == judge(text, language)
+
+
+def test_the_lexicons_words_and_good_news_stand_whatever_the_vector():
+    bad = "Acme to cut 300 jobs at its Leeds plant"
+    assert judge(bad, "en", "", semantic.embed([bad])[0]) == judge(bad, "en")
+    good = "Rossi Spa vince il premio per l'innovazione"
+    vector = semantic.embed([good])[0]
+    assert bad_probability(vector) < model().bad_from
+    assert judge(good, "it", "", vector) == ToneVerdict(Tone.GOOD, judge(good, "it").reason)

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from matcher.config import Settings
 from matcher.contacts.fields import split_names
+from matcher.matching import semantic
 from matcher.models import Article, Contact, Mention
 from matcher.ranking import NEWS_SOURCE, is_fresh
 from matcher.tact.tone import judge
@@ -317,20 +318,30 @@ def lead(summary: str | None, text: str | None) -> str:
     return ((summary or "").strip() or (text or "").strip())[:LEAD_CHARS]
 
 
+def sentence_vector(stored: bytes | None, model: str | None, title: str | None, summary: str | None,
+                    text: str | None):
+    """The article's sentence vector for the tone's model: the one the night stored, else (no
+    vector yet, or another model's) its title and lead embedded now."""
+    if stored is not None and model == semantic.MODEL:
+        return semantic.from_stored([stored])[0]
+    return semantic.embed([semantic.article_text(title or "", summary or "", text or "")])[0]
+
+
 # --- the night's stage --------------------------------
 
 def check_mentions(session: Session, as_of, settings: Settings) -> int:
     """The night's tact stage: each fresh article not yet checked against today's company
     names (`Article.mentions_checked`) gets its `Mention` rows replaced, with the tone of its
-    headline and lead for the company, and today's fingerprint. A new article is checked
-    once; when the contacts' companies change, the fresh articles are checked again.
+    headline and lead (and of its stored sentence vector) for the company, and today's
+    fingerprint. A new article is checked once; when the contacts' companies change, the
+    fresh articles are checked again.
     Takes the night's session and never commits. Returns how many articles were checked."""
     contacts = session.scalars(select(Contact).where(or_(
         Contact.company != "", Contact.company_aliases != "", Contact.company_tickers != ""))).all()
     names = CompanyNames(companies_of(contacts))
     rows = session.execute(
         select(Article.id, Article.title, Article.summary, func.substr(Article.text, 1, LEAD_CHARS),
-               Article.language, Article.text_source)
+               Article.language, Article.text_source, Article.embedding, Article.embedded_with)
         .where(is_fresh(as_of, settings),
                or_(Article.mentions_checked.is_(None), Article.mentions_checked != names.fingerprint))
         .order_by(Article.id)).all()
@@ -338,7 +349,7 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
         chunk = rows[start:start + CHUNK]
         ids = [r[0] for r in chunk]
         session.execute(delete(Mention).where(Mention.article_id.in_(ids)))
-        for article_id, title, summary, text, language, source in chunk:
+        for article_id, title, summary, text, language, source, stored, model in chunk:
             if source == NEWS_SOURCE:
                 continue  # the user's own news is not news about a contact's company
             opening = lead(summary, text)
@@ -346,7 +357,8 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
             if found:
                 # judged for each company named: a case one brings is bad news for the other
                 told = f"{title or ''} {opening[:TONE_CHARS]}".strip()
-                verdicts = {f.words: judge(told, language or "", f.words) for f in found}
+                vector = sentence_vector(stored, model, title, summary, text)
+                verdicts = {f.words: judge(told, language or "", f.words, vector) for f in found}
                 session.add_all(Mention(article_id=article_id, contact_id=f.contact_id, words=f.words,
                                         tone=str(verdicts[f.words].tone),
                                         tone_reason=verdicts[f.words].reason[:500])
