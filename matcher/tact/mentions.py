@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from matcher.config import Settings
@@ -349,6 +349,7 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
         chunk = rows[start:start + CHUNK]
         ids = [r[0] for r in chunk]
         session.execute(delete(Mention).where(Mention.article_id.in_(ids)))
+        mentions = []
         for article_id, title, summary, text, language, source, stored, model in chunk:
             if source == NEWS_SOURCE:
                 continue  # the user's own news is not news about a contact's company
@@ -358,11 +359,13 @@ def check_mentions(session: Session, as_of, settings: Settings) -> int:
                 # judged for each company named: a case one brings is bad news for the other
                 told = f"{title or ''} {opening[:TONE_CHARS]}".strip()
                 vector = sentence_vector(stored, model, title, summary, text)
-                verdicts = {f.words: judge(told, language or "", f.words, vector) for f in found}
-                session.add_all(Mention(article_id=article_id, contact_id=f.contact_id, words=f.words,
-                                        tone=str(verdicts[f.words].tone),
-                                        tone_reason=verdicts[f.words].reason[:500])
-                                for f in found)
+                # once per company named, not per contact there (a company may employ dozens)
+                verdicts = {words: judge(told, language or "", words, vector) for words in {f.words for f in found}}
+                mentions += [dict(article_id=article_id, contact_id=f.contact_id, words=f.words,
+                                  tone=str(verdicts[f.words].tone), tone_reason=verdicts[f.words].reason[:500])
+                             for f in found]
+        if mentions:  # one executemany, not an object per mention
+            session.execute(insert(Mention), mentions)
         session.execute(update(Article).where(Article.id.in_(ids))
                         .values(mentions_checked=names.fingerprint)
                         .execution_options(synchronize_session=False))
