@@ -348,3 +348,23 @@ def test_top_does_not_count_bad_news_about_their_company_as_proposable(db, setti
     _, rows = top_rows(db, settings, "Giulia Conti", DAY)
     passes = {r["title"].split()[0]: r["passes"] for r in rows}
     assert passes == {"Torrefazione": True, "Caffè": False}
+
+
+def test_forgetting_a_person_removes_the_mentions_of_their_company(db, settings):
+    from sqlalchemy import func, select
+
+    from matcher.contacts.forget import forget
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with db.session() as session:
+        session.add_all([Contact(name="Giulia Conti", company="Caffè Aurora"),
+                         Contact(name="Paolo Neri", company="Caffè Aurora")])
+        session.add(Article(key="a", title="Caffè Aurora opens a new roasting plant in Verona",
+                            published=dt.datetime.combine(DAY, dt.time(7))))
+    check(db, settings)
+    done = forget(db, settings, "Giulia Conti")
+    assert done.removed["mentions"] == 1
+    with db.reading() as session:
+        left = session.scalars(select(Mention.contact_id)).all()
+        paolo = session.scalar(select(Contact.id).where(Contact.name == "Paolo Neri"))
+        assert left == [paolo] and session.scalar(select(func.count()).select_from(Article)) == 1

@@ -1,7 +1,8 @@
 """Forget a person: a request to be forgotten, honoured everywhere matcher keeps them.
 
 A contact's personal data lives in the database (the contact, their projects, job changes,
-dates, suggestions with their drafts, touches), in the nightly index (the vectors of their
+dates, suggestions with their drafts, touches, the mentions of their company found in the
+news), in the nightly index (the vectors of their
 project texts), in the night's log (`matcher.log`) and in run messages. `forget` removes
 all of it in one transaction, then makes sure the removed rows are not left readable in
 the SQLite file (secure delete, vacuum, WAL truncated). Articles stay: they are the news,
@@ -18,11 +19,11 @@ from sqlalchemy import delete, func, select, text, update
 
 from matcher.contacts.store import find_contact
 from matcher.matching import index as night_index
-from matcher.models import Contact, CustomDate, JobChange, Project, Run, Suggestion, Touch
+from matcher.models import Contact, CustomDate, JobChange, Mention, Project, Run, Suggestion, Touch
 from matcher.private import write_private
 
 # What is removed with a contact, in the order it is deleted (children first).
-PARTS = (("touches", Touch), ("suggestions", Suggestion), ("projects", Project),
+PARTS = (("touches", Touch), ("suggestions", Suggestion), ("mentions", Mention), ("projects", Project),
          ("job changes", JobChange), ("dates", CustomDate))
 FORGOTTEN = "[forgotten]"
 
