@@ -81,10 +81,12 @@ def rank_the_night(session: Session, today: dt.date, settings: Settings) -> Rank
     ranking = Ranking.from_index(session, today, settings, kept)
     refit = ranking is None
     if refit:
-        vectors = night_index.project_vectors(kept)
+        vectors, analyses = night_index.project_vectors(kept), night_index.project_analyses(kept)
         kept = None  # the old index's matrix and ranker are not held through the fit
         ranking = Ranking.build(session, today, settings)
         ranking.add_project_vectors(vectors)
+        if ranking.matcher is not None:
+            ranking.matcher.remember_profiles(analyses)
     contacts = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
     retire = settings.occasions.retire_project_days
     texts = [p.text for c in contacts for p in current_projects(c, today, retire)]
@@ -284,6 +286,15 @@ class Ranking:
         if not len(articles):
             return self._known[:0]
         return self._known[[self._row_of[_article_key(a)] for a in articles]]
+
+    def fresh_article(self, article_id: int) -> Article | None:
+        """The fresh article with this id, if the ranking has it."""
+        if not self.articles:
+            return None
+        if self._row_of is None:
+            self.rows([])
+        j = self._row_of.get(("id", article_id))
+        return self.articles[j] if j is not None and j < len(self.articles) else None
 
     def reasons(self, project_text: str, j: int) -> list[str]:
         """Why fresh article j matches the project, in the article's words (its row is at

@@ -60,7 +60,7 @@ class Candidate:
     semantic: float = 0.0  # the two signals behind the score (see Ranking.passing)
     lexical: float = 0.0
     _reasons: list[str] | None = field(default=None, repr=False)
-    good_news: Mention | None = None  # set for a congratulation on the company's good news
+    good_news: CompanyNews | None = None  # set for a congratulation on the company's good news
     held_back: throttle.Verdict | None = None  # rule 8 held a better-ranked article back
 
     @property
@@ -99,20 +99,30 @@ def expire_stale(session: Session, today: dt.date, settings: Settings) -> int:
     return len(stale)
 
 
+@dataclass(frozen=True)
+class CompanyNews:
+    """A fresh article that names a contact's company (a stored `Mention`), with its tone."""
+
+    article_id: int
+    words: str  # the words that named the company, as written
+    tone: str
+    tone_reason: str
+
+
 def company_news(session: Session, today: dt.date, settings: Settings,
-                 contact_ids: list[int] | None = None) -> dict[int, list[Mention]]:
+                 contact_ids: list[int] | None = None) -> dict[int, list[CompanyNews]]:
     """The fresh articles that name each contact's company (the night's mentions, with their
     tone), newest first, by contact id; of `contact_ids` only, when given."""
-    # Not loaded with their articles: a company named in many articles, at a company where
-    # many contacts work, would bring each article's text once per contact. `mention.article`
-    # comes from the session's identity map (the ranking loaded the fresh articles) when read.
-    query = (select(Mention).join(Mention.article)
+    # Plain rows, not Mention objects: a company named in many articles, at a company where
+    # many contacts work, makes tens of thousands of them on a night.
+    query = (select(Mention.contact_id, Mention.article_id, Mention.words, Mention.tone, Mention.tone_reason)
+             .join(Mention.article)
              .where(is_fresh(today, settings)).order_by(Article.published.desc(), Article.id))
     if contact_ids is not None:
         query = query.where(Mention.contact_id.in_(contact_ids))
-    out: dict[int, list[Mention]] = {}
-    for mention in session.scalars(query):
-        out.setdefault(mention.contact_id, []).append(mention)
+    out: dict[int, list[CompanyNews]] = {}
+    for contact_id, *news in session.execute(query):
+        out.setdefault(contact_id, []).append(CompanyNews(*news))
     return out
 
 
@@ -135,7 +145,7 @@ RETOLD = "an earlier version of this story"  # rule 4's reason for a near-duplic
 
 def best_candidate(
     ranking: Ranking, contact: Contact, scores: ContactScores, earlier: list[Suggestion],
-    today: dt.date, settings: Settings, news: list[Mention] = (),
+    today: dt.date, settings: Settings, news: list[CompanyNews] = (),
 ) -> tuple[Candidate | None, throttle.Verdict]:
     """The best-ranked article that passes rules 4, 5 and 8 for one courteous contact
     (`scores`: the contact's row of `Ranking.scores`; `news`: the fresh articles naming their
@@ -204,7 +214,7 @@ class StoryCheck:
         return RETOLD if self.blocks[block][n % _DUPLICATE_BLOCK] else None
 
 
-def congratulation(ranking: Ranking, contact: Contact, news: list[Mention], earlier: list[Suggestion],
+def congratulation(ranking: Ranking, contact: Contact, news: list[CompanyNews], earlier: list[Suggestion],
                    today: dt.date, settings: Settings) -> Candidate | None:
     """The newest good news about the contact's company that passes rule 4 and is fresh, as a
     congratulation: whatever its topical score, since the mention itself is the relevance."""
@@ -214,7 +224,9 @@ def congratulation(ranking: Ranking, contact: Contact, news: list[Mention], earl
     seen_ids = {s.article_id for s in earlier}
     earlier_rows = ranking.rows([s.article for s in earlier]) if earlier else None
     for mention in good:
-        article = mention.article
+        article = ranking.fresh_article(mention.article_id)
+        if article is None:  # not among the ranking's fresh articles
+            continue
         retold = (article.id not in seen_ids and earlier_rows is not None
                   and near_duplicates(ranking.rows([article]), earlier_rows, settings.throttle.near_duplicate)[0])
         verdict = throttle.news_verdict(
@@ -229,7 +241,7 @@ def congratulation(ranking: Ranking, contact: Contact, news: list[Mention], earl
 
 
 def proposal(ranking: Ranking, contact: Contact, scores: ContactScores, earlier: list[Suggestion],
-             news: list[Mention], today: dt.date, settings: Settings) -> tuple[Candidate | None, throttle.Verdict]:
+             news: list[CompanyNews], today: dt.date, settings: Settings) -> tuple[Candidate | None, throttle.Verdict]:
     """What the night proposes to one courteous contact: a congratulation on good news about
     their company first, else their best article (`best_candidate`)."""
     candidate = congratulation(ranking, contact, news, earlier, today, settings)

@@ -98,3 +98,26 @@ def test_a_second_night_on_the_same_day_takes_the_index_as_it_is(cli, demo_home,
     # a later day whose window has lost some of the articles: the night fits again
     cli("run", "--quiet", "--as-of", "2026-11-25", home=demo_home)
     assert len(fits) == 1
+
+
+@pytest.mark.slow
+def test_the_next_night_analyses_only_project_texts_it_has_not_met(cli, demo_home, monkeypatch):
+    from matcher.matching import ranker
+    from matcher.models import Contact, Project
+
+    analysed = []
+    real = ranker.Ranker._analyse_profile
+    monkeypatch.setattr(ranker.Ranker, "_analyse_profile",
+                        staticmethod(lambda text, language: analysed.append(text) or real(text, language)))
+    cli("run", "--quiet", "--as-of", "2026-11-25", home=demo_home)  # a new window: the night fits again
+    assert analysed == []
+    # a changed project is analysed, and only it
+    settings = load_settings(demo_home)
+    engine = create_engine(settings.db_url)
+    with engine.begin() as conn:
+        project_id, text = conn.execute(
+            select(Project.id, Project.text).join(Contact).where(Contact.name == "Luca Ferrari")).first()
+        conn.execute(Project.__table__.update().where(Project.id == project_id).values(text=text + " Also Kafka."))
+    engine.dispose()
+    cli("run", "--quiet", "--as-of", "2026-11-26", home=demo_home)
+    assert analysed == [text + " Also Kafka."]

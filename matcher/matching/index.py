@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.matching import semantic
+from matcher.matching import semantic, terms
 from matcher.matching.ranker import Ranker
 from matcher.private import write_private
 
-FORMAT = 2  # 2: a plain Ranker, no longer the estimator
+FORMAT = 3  # 2: a plain Ranker, no longer the estimator; 3: project texts keep their terms
 
 
 def text_key(text: str) -> str:
@@ -44,7 +44,7 @@ class NightIndex:
 
 def fingerprint(settings) -> dict:
     """What else the index depends on: a changed setting or model makes it stale."""
-    return {"format": FORMAT, "model": semantic.MODEL,
+    return {"format": FORMAT, "model": semantic.MODEL, "terms": terms.VERSION,
             "freshness_days": settings.throttle.freshness_days,
             "news_freshness_days": settings.occasions.news_freshness_days}
 
@@ -79,3 +79,11 @@ def project_vectors(index: NightIndex | None) -> dict[str, np.ndarray]:
     if index is None or index.made_for.get("model") != semantic.MODEL:
         return {}
     return dict(index.project_vectors)
+
+
+def project_analyses(index: NightIndex | None) -> dict[str, tuple[str, list[str]]]:
+    """The project texts' languages and terms an index kept, whatever day it was for (same
+    analysis), else {}."""
+    if index is None or index.made_for.get("terms") != terms.VERSION or index.made_for.get("format") != FORMAT:
+        return {}
+    return index.matcher.profile_analyses()

@@ -149,16 +149,35 @@ class Ranker:
             raise ValueError("transform_profiles: one language per text")
         keys = [(text or "", lang or "") for text, lang in zip(texts, languages)]
         # Each text is analysed once per fitted space and remembered with its language: the
-        # nightly index keeps them, so a day's `top` neither detects nor lemmatizes projects.
+        # nightly index keeps them, so a day's `top` neither detects nor lemmatizes projects,
+        # and the next night takes their analyses (`remember_profiles`).
         memo = self.__dict__.setdefault("profiles_", {})
         new = list(dict.fromkeys(k for k in keys if k not in memo))
         if new:
-            found = [language_of(text, lang) for text, lang in new]
-            rows = self.space.transform([analyze(text, language or None) for (text, _), language in zip(new, found)])
-            memo.update((key, (rows[i], found[i])) for i, key in enumerate(new))
+            earlier = self.__dict__.get("earlier_profiles_", {})
+            analysed = [earlier.get(text) if not lang else None for text, lang in new]
+            analysed = [known or self._analyse_profile(text, lang) for known, (text, lang) in zip(analysed, new)]
+            rows = self.space.transform([terms for _, terms in analysed])
+            memo.update((key, (rows[i], *analysed[i])) for i, key in enumerate(new))
         if not keys:
             return self.space.transform([])
         return sp.vstack([memo[key][0] for key in keys], format="csr")
+
+    @staticmethod
+    def _analyse_profile(text: str, language: str) -> tuple[str, list[str]]:
+        found = language_of(text, language)
+        return found, analyze(text, found or None)
+
+    def profile_analyses(self) -> dict[str, tuple[str, list[str]]]:
+        """Each project text analysed so far (its language detected): its language and terms,
+        which do not depend on the fitted space."""
+        return {text: (language, terms) for (text, given), (_, language, terms)
+                in self.__dict__.get("profiles_", {}).items() if not given}
+
+    def remember_profiles(self, analyses: dict[str, tuple[str, list[str]]]) -> None:
+        """Take project texts' analyses made under an earlier space (`profile_analyses`):
+        a text is detected and lemmatized again only when it changes."""
+        self.earlier_profiles_ = dict(analyses)
 
     def profile_language(self, text: str) -> str:
         """The language a project text was analysed in (detected, unless given)."""
