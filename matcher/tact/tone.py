@@ -38,8 +38,9 @@ from typing import NamedTuple
 from importlib import resources
 
 import numpy as np
-import simplemma
 import yaml
+
+from matcher.matching.analysis import lemmatize
 
 
 class Tone(StrEnum):
@@ -154,7 +155,7 @@ def _patterns(word: str, language: str) -> frozenset[str]:
     """The lexicon's patterns one word fits, by itself or by its lemma."""
     lower = word.lower()
     languages = (language,) if language in LANGUAGES else LANGUAGES
-    keys = frozenset({lower, *(simplemma.lemmatize(lower, lang=lang).lower() for lang in languages)})
+    keys = frozenset({lower, *(lemmatize(lower, lang=lang).lower() for lang in languages)})
     return _lexicon(language).patterns(keys)
 
 
