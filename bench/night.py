@@ -187,12 +187,15 @@ def child_night(home: str, as_of: str) -> None:
     stages: dict[str, list[float]] = {}
 
     peaks: dict[str, float] = {}  # peak RSS (MB) reached by the end of each stage
+    busy: dict[str, list[float]] = {}  # the machine's busy CPU seconds at each stage's start and end
 
     def progress(stage, done, total):
         now = time.perf_counter() - t0
         span = stages.setdefault(stage, [now, now])
         span[1] = now
         peaks[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        cpu = busy.setdefault(stage, [machine_busy(), 0.0])
+        cpu[1] = machine_busy()
 
     h = open_home(Path(home))
     report = run_night(h, dt.date.fromisoformat(as_of), progress=progress)
@@ -203,10 +206,33 @@ def child_night(home: str, as_of: str) -> None:
     print(json.dumps({"wall": wall, "stages": {k: v[1] - v[0] for k, v in stages.items()},
                       "starts": {k: v[0] for k, v in stages.items()},
                       "report": report.to_dict() | {"suggestion_ids": None}, "rss_mb": own, "worker_rss_mb": kids,
-                      "peaks": peaks}))
+                      "peaks": peaks, "busy": {k: v[1] - v[0] for k, v in busy.items()}}))
 
 
-def night(home: Path, as_of: dt.date) -> dict:
+def machine_busy() -> float:
+    """CPU seconds the whole machine (the farm too) has spent busy since boot, from /proc/stat:
+    a stage's share of it says whether the stage was bound by the cores or by waiting."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def night(home: Path, as_of: dt.date, farm: FarmProcess | None = None) -> dict:
+    farm_cpu = process_cpu(farm.proc.pid) if farm is not None else float("nan")
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, __file__, "--child-night", str(home), as_of.isoformat()],
                          capture_output=True, text=True)
@@ -214,6 +240,7 @@ def night(home: Path, as_of: dt.date) -> dict:
         raise RuntimeError(out.stderr[-3000:])
     data = json.loads(out.stdout.strip().splitlines()[-1])
     data["process_wall"] = time.perf_counter() - t0
+    data["farm_cpu"] = process_cpu(farm.proc.pid) - farm_cpu if farm is not None else float("nan")
     return data
 
 
@@ -525,8 +552,8 @@ def main(argv=None) -> None:
                 farm.stop()
                 farm = FarmProcess(args.feeds, args.latency)
                 home = new_home(root, farm, args.contacts)
-                full.append(night(home, DAY))
-                n304.append(night(home, DAY))
+                full.append(night(home, DAY, farm))
+                n304.append(night(home, DAY, farm))
                 if args.stored:
                     # The same 10 %-new night on a copy of the home padded with old articles:
                     # the only difference between the two nights is what is stored.
@@ -534,9 +561,9 @@ def main(argv=None) -> None:
                     shutil.copytree(home, padded_home)
                     add_old_articles(padded_home, args.stored - 10_000 - 1_000 if args.stored > 11_000 else args.stored)
                 farm.advance(5, DAY + dt.timedelta(days=1))
-                tenth.append(night(home, DAY + dt.timedelta(days=1)))
+                tenth.append(night(home, DAY + dt.timedelta(days=1), farm))
                 if args.stored:
-                    padded.append(night(padded_home, DAY + dt.timedelta(days=1)))
+                    padded.append(night(padded_home, DAY + dt.timedelta(days=1), farm))
                     padded[-1]["size"] = db_size(padded_home)
 
             def show(label, runs, note=""):
@@ -550,6 +577,11 @@ def main(argv=None) -> None:
                 peaks = runs[0].get("peaks", {})
                 row("    peak memory by the end of each stage", "",
                     ", ".join(f"{k} {v:.0f} MB" for k, v in peaks.items()))
+                cores = os.cpu_count() or 1
+                busy = {k: median([x["busy"].get(k, 0.0) for x in runs]) for k in runs[0].get("busy", {})}
+                row(f"    cores busy during each stage (of {cores}; the farm's share too)", "",
+                    ", ".join(f"{k} {v / max(stages.get(k, 0), 1e-9):.1f}" for k, v in busy.items() if stages.get(k, 0) > 0.05)
+                    + f"; the farm serving the night used {median([x['farm_cpu'] for x in runs]):.1f} CPU-s")
                 if "embed" in stages:
                     row("    of which embedding the new articles", f"{stages['embed']:.2f} s",
                         f"{rep['articles_new']} articles, sentence vectors of title + lead, 1 thread per process")
