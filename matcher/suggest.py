@@ -111,13 +111,15 @@ class CompanyNews:
 
 def company_news(session: Session, today: dt.date, settings: Settings,
                  contact_ids: list[int] | None = None) -> dict[int, list[CompanyNews]]:
-    """The fresh articles that name each contact's company (the night's mentions, with their
-    tone), newest first, by contact id; of `contact_ids` only, when given."""
+    """The fresh articles that bring good or bad news about each contact's company (the
+    night's mentions; a neutral one ranks as any article), newest first, by contact id; of
+    `contact_ids` only, when given."""
     # Plain rows, not Mention objects: a company named in many articles, at a company where
     # many contacts work, makes tens of thousands of them on a night.
     query = (select(Mention.contact_id, Mention.article_id, Mention.words, Mention.tone, Mention.tone_reason)
              .join(Mention.article)
-             .where(is_fresh(today, settings)).order_by(Article.published.desc(), Article.id))
+             .where(is_fresh(today, settings), Mention.tone.in_((Tone.GOOD, Tone.BAD)))
+             .order_by(Article.published.desc(), Article.id))
     if contact_ids is not None:
         query = query.where(Mention.contact_id.in_(contact_ids))
     out: dict[int, list[CompanyNews]] = {}
