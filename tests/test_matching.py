@@ -299,20 +299,30 @@ def test_detect_language():
     assert detect_language("") == ""
 
 
-def test_the_language_identifier_holds_our_languages_only():
+def test_the_language_identifier_holds_our_languages_only(tmp_path, monkeypatch):
     # Every process that analyses holds it: the whole model (142 columns) must not stay
-    # beside the six we ask for, and the answers are those of py3langid's own restriction.
+    # beside the six we ask for, and the answers are those of py3langid's own restriction,
+    # whether the restricted tables were just made or read back from the cache.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     from matcher.matching import analysis
 
-    ours = analysis._identifier.__wrapped__()  # a fresh one, not the process's
+    cache = tmp_path / "cache" / "langid.npz"
+    monkeypatch.setattr(analysis, "_identifier_cache", lambda: cache)
+    made = analysis._identifier.__wrapped__()  # a fresh one, not the process's
+    assert cache.exists()
+    read_back = analysis._identifier.__wrapped__()
     whole = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     whole.set_languages(list(analysis.LANGUAGES))
     texts = [a.title + ". " + a.text for a in ARTICLES] + ["Il porto di Genova", "Supply contracts", "x"]
-    assert [ours.classify(t) for t in texts] == [whole.classify(t) for t in texts]
-    ours.set_languages(None)  # back to the whole model it keeps
-    assert sorted(ours.labels) == sorted(analysis.LANGUAGES)
+    expected = [whole.classify(t) for t in texts]
+    assert [made.classify(t) for t in texts] == expected
+    assert [read_back.classify(t) for t in texts] == expected
+    for ours in (made, read_back):
+        ours.set_languages(None)  # back to the whole model it keeps
+        assert sorted(ours.labels) == sorted(analysis.LANGUAGES)
+    cache.write_bytes(b"damaged")  # a damaged cache is made again, never an error
+    assert analysis._identifier.__wrapped__().classify(texts[-2]) == expected[-2]
 
 
 def test_analyze_italian_lemmas_stop_words_accents_bigrams():
