@@ -149,7 +149,7 @@ def _identifier() -> LanguageIdentifier:
     try:
         with np.load(path) as kept:
             tables = {name: kept[name] for name in _IDENTIFIER_TABLES}
-    except (OSError, ValueError, KeyError, EOFError):  # missing, damaged, another layout
+    except Exception:  # missing, damaged, written by another numpy: made again
         tables = _restricted_tables()
         _keep_tables(path, tables)
     return LanguageIdentifier(
