@@ -362,5 +362,6 @@ class Ranking:
         keys = [night_index.text_key(t) for t in texts]
         new = {k: t for k, t in zip(keys, texts) if k not in self._project_vectors}
         if new:
-            self._project_vectors.update(zip(new, semantic.embed(list(new.values()))))
+            workers = (self.settings.fetch.workers or None) if self.settings else None
+            self._project_vectors.update(zip(new, semantic.embed_many(list(new.values()), workers)))
         return keys

@@ -133,3 +133,14 @@ def test_an_article_is_embedded_once(tmp_path, monkeypatch):
         assert all(a.embedded_with == semantic.MODEL and len(a.embedding) == semantic.DIM * 2 for a in stored)
     home.close()
     assert sum(calls) == 6
+
+
+@pytest.mark.slow
+def test_many_texts_are_embedded_in_a_pool_with_the_same_vectors():
+    # A first night embeds every contact's project: over POOL_MIN_ARTICLES, in the pool.
+    texts = [f"Contract {i}: renegotiating coffee supply with growers in region {i % 7}"
+             for i in range(semantic.POOL_MIN_ARTICLES + 50)]
+    pooled = semantic.embed_many(texts, workers=2)
+    assert pooled.shape == (len(texts), semantic.DIM) and pooled.dtype == np.float32
+    assert np.allclose(pooled, semantic.embed(texts), atol=1e-5)
+    assert semantic.embed_many([]).shape == (0, semantic.DIM)

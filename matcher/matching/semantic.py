@@ -83,6 +83,17 @@ def embed_articles(texts: Sequence[str], workers: int | None = None) -> list[byt
                      warm=_warm)
 
 
+def _embed_rows(texts: Sequence[str]) -> list[np.ndarray]:
+    return list(embed(texts))
+
+
+def embed_many(texts: Sequence[str], workers: int | None = None) -> np.ndarray:
+    """`embed`, in a process pool when there are many texts (a first night's 2,000 projects)."""
+    rows = in_chunks(_embed_rows, list(texts), workers=workers, chunk=POOL_CHUNK, pool_min=POOL_MIN_ARTICLES,
+                     warm=_warm)
+    return np.stack(rows) if rows else np.zeros((0, DIM), dtype=np.float32)
+
+
 def release() -> None:
     """Let this process's encoder go (about 110 MB); the next `embed` loads it again."""
     encoder.cache_clear()
