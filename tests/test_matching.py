@@ -13,7 +13,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from matcher.config import ThrottleSettings
-from matcher.matching.analysis import analyze, detect_language
+from matcher.matching.analysis import analyze
+from matcher.matching.language import detect_language
 from matcher.matching.duplicates import is_near_duplicate, near_duplicate_groups
 from matcher.matching.tfidf import ProjectMatcher
 
@@ -305,25 +306,25 @@ def test_the_language_identifier_holds_our_languages_only(tmp_path, monkeypatch)
     # whether the restricted tables were just made or read back from the cache.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from matcher.matching import analysis
+    from matcher.matching import language
 
     cache = tmp_path / "cache" / "langid.npz"
-    monkeypatch.setattr(analysis, "_identifier_cache", lambda: cache)
-    made = analysis._identifier.__wrapped__()  # a fresh one, not the process's
+    monkeypatch.setattr(language, "_identifier_cache", lambda: cache)
+    made = language._identifier.__wrapped__()  # a fresh one, not the process's
     assert cache.exists()
-    read_back = analysis._identifier.__wrapped__()
+    read_back = language._identifier.__wrapped__()
     whole = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    whole.set_languages(list(analysis.LANGUAGES))
+    whole.set_languages(list(language.LANGUAGES))
     texts = [a.title + ". " + a.text for a in ARTICLES] + ["Il porto di Genova", "Supply contracts", "x"]
     expected = [whole.classify(t) for t in texts]
     assert [made.classify(t) for t in texts] == expected
     assert [read_back.classify(t) for t in texts] == expected
     for ours in (made, read_back):
         ours.set_languages(None)  # back to the whole model it keeps
-        assert sorted(ours.labels) == sorted(analysis.LANGUAGES)
+        assert sorted(ours.labels) == sorted(language.LANGUAGES)
     for damaged in (b"damaged", cache.read_bytes()[:1000]):  # made again, never an error
         cache.write_bytes(damaged)
-        assert analysis._identifier.__wrapped__().classify(texts[-2]) == expected[-2]
+        assert language._identifier.__wrapped__().classify(texts[-2]) == expected[-2]
 
 
 def test_analyze_italian_lemmas_stop_words_accents_bigrams():

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 from matcher.matching import counts as kept_counts
 from matcher.matching import terms as stored_terms
-from matcher.matching.analysis import analyze, detect_language
+from matcher.matching.analysis import analyze
+from matcher.matching.language import detect_language
 from matcher.matching.space import StoredDocument
 
 _FIELDS = ("title", "text", "summary", "language", "terms")

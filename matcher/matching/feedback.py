@@ -1,4 +1,8 @@
-"""Feedback: what a contact's decided suggestions teach the ranking.
+"""Feedback: what the best matches and a contact's decided suggestions teach the ranking.
+
+Pseudo-relevance feedback moves each project towards its best matches: a two-line
+project text misses the words the news uses for the same thing, its best matches know
+them, in their own language (`pseudo_relevance`).
 
 A suggestion sent pulls similar articles up for that contact; one skipped as off-topic
 pushes similar articles down (Rocchio on the contact's profile, see
@@ -77,3 +81,25 @@ def with_feedback(profiles, feedback: list[Feedback | None], sent_weight: float,
             row.eliminate_zeros()
         rows.append(sp.csr_matrix(row, dtype=np.float32))
     return normalize_rows(sp.vstack(rows).tocsr()) if rows else profiles
+
+
+def pseudo_relevance(profiles, seeds: np.ndarray, matrix, k: int, weight: float, terms: int) -> sp.csr_matrix:
+    """Rocchio towards the best matches: each profile plus `weight` x the centroid of the `k`
+    articles its `seeds` scores rank best (scores > 0 only), cut to its `terms` heaviest
+    terms; rows L2-normalised. k or weight 0: the profiles, normalised."""
+    k = min(k, matrix.shape[0])
+    if k <= 0 or not weight:
+        return _normalized(sp.csr_matrix(profiles))
+    best = np.argpartition(-seeds, k - 1, axis=1)[:, :k]
+    taken = np.take_along_axis(seeds, best, axis=1) > 0   # only real matches expand
+    counts = np.maximum(taken.sum(axis=1, keepdims=True), 1)
+    weights = sp.csr_matrix(
+        ((taken / counts).ravel(), (np.repeat(np.arange(seeds.shape[0]), k), best.ravel())),
+        shape=seeds.shape,
+    )
+    centroids = top_terms((weights @ matrix).tocsr(), terms)
+    return sp.csr_matrix(_normalized(_normalized(profiles) + weight * _normalized(centroids)))
+
+
+def _normalized(matrix):
+    return normalize_rows(matrix) if matrix.shape[0] else matrix

@@ -12,7 +12,6 @@ so one threshold (`throttle.min_score`) can keep irrelevant pairs out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,8 +19,9 @@ import scipy.sparse as sp
 from matcher.matching import documents
 from matcher.matching.analysis import analyze, readable_reasons
 from matcher.matching.documents import article_parts, language_of
-from matcher.matching.feedback import with_feedback
-from matcher.matching.space import TermSpace, normalize_rows, top_terms
+from matcher.matching.feedback import pseudo_relevance, with_feedback
+from matcher.matching.scores import ArticleSide, ContactScores
+from matcher.matching.space import TermSpace, normalize_rows
 
 # Rows of the profile matrix multiplied at once in rank_contacts: bounds the dense
 # temporary to CHUNK x n_articles floats.
@@ -346,22 +346,12 @@ class Ranker:
         return (1 - self.seed_semantic) * match + self.seed_semantic * semantic
 
     def _expanded_profiles(self, profiles, seeds, matrix, feedback=None):
-        """The profiles plus the centroid of the articles their `seeds` scores rank best:
-        the words the news uses, in its own language, for what the project says."""
-        k = min(int(self.expansion_docs), matrix.shape[0])
-        if k <= 0 or not self.expansion_weight:
-            return _normalize(sp.csr_matrix(profiles))
-        best = np.argpartition(-seeds, k - 1, axis=1)[:, :k]
-        taken = np.take_along_axis(seeds, best, axis=1) > 0   # only real matches expand
-        counts = np.maximum(taken.sum(axis=1, keepdims=True), 1)
-        weights = sp.csr_matrix(
-            ((taken / counts).ravel(), (np.repeat(np.arange(seeds.shape[0]), k), best.ravel())),
-            shape=seeds.shape,
-        )
-        centroids = top_terms((weights @ matrix).tocsr(), self.expansion_terms)
-        expanded = _normalize(_normalize(profiles) + self.expansion_weight * _normalize(centroids))
+        """The profiles moved towards their best matches by `seeds` (`feedback.pseudo_relevance`),
+        then the contact's feedback applied again."""
+        expanded = pseudo_relevance(profiles, seeds, matrix, int(self.expansion_docs), self.expansion_weight,
+                                    self.expansion_terms)
         if feedback is not None:
-            expanded = self._with_feedback(sp.csr_matrix(expanded), feedback)
+            expanded = self._with_feedback(expanded, feedback)
         return sp.csr_matrix(expanded)
 
     def expanded_reasons(self, profile_text: str, side: ArticleSide, semantic_row, j: int,
@@ -381,32 +371,6 @@ class Ranker:
         terms = own + [t for t in expanded if t not in own]
         return readable_reasons(terms, self._article_document(article), profile_text, k,
                                 self.profile_language(profile_text))
-
-
-@dataclass(frozen=True)
-class ArticleSide:
-    """Articles ready for scoring profiles: their rows, and the transposes the products use."""
-
-    matrix: sp.csr_matrix
-    matrix_t: sp.csr_matrix
-    words_t: sp.csr_matrix | None
-
-
-@dataclass
-class ContactScores:
-    """Per contact x article: `rank` orders, `match` is the TF-IDF cosine with the project as
-    written, `project` explains; `lexical` (the expanded TF-IDF score) and `semantic` (the
-    embeddings' cosine) are the two signals of the project that ranks the article best."""
-
-    rank: np.ndarray
-    match: np.ndarray
-    project: np.ndarray
-    lexical: np.ndarray
-    semantic: np.ndarray
-
-    def row(self, i: int) -> ContactScores:
-        """Contact i's scores (1-D arrays, one value per article)."""
-        return ContactScores(self.rank[i], self.match[i], self.project[i], self.lexical[i], self.semantic[i])
 
 
 def _normalize(matrix):

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 
 from matcher.matching import analysis
+from matcher.matching.language import detect_language
 from matcher.workers import process_pool
 
 VERSION = "t1"
@@ -58,10 +59,10 @@ def document_language(title: str, text: str, language: str, title_weight: int) -
     """
     if language:
         return language, False
-    language = analysis.detect_language(text or title)
+    language = detect_language(text or title)
     if language:
         return language, False
-    return analysis.detect_language(document_text(title, text, title_weight)), True
+    return detect_language(document_text(title, text, title_weight)), True
 
 
 def document_text(title: str, text: str, title_weight: int) -> str:
@@ -135,7 +136,7 @@ def _analyze_chunk(items: Sequence[tuple[str, str, str]], title_weight: int) -> 
 def _warm() -> None:
     """Load the language identifier's model and simplemma's dictionaries before forking, so
     the workers share them instead of each loading its own (about a second)."""
-    analysis.detect_language("Loading the language identifier before the workers start")
+    detect_language("Loading the language identifier before the workers start")
     for language in analysis.LEMMA_LANGUAGES:
         analysis.analyze_with("Contracts contratti", language, False)
 
@@ -177,7 +178,7 @@ def _detect_and_analyze_chunk(items: Sequence[tuple[str, str, str]], title_weigh
     out = []
     for title, text, language in items:
         if not language:
-            language = analysis.detect_language(f"{title}. {text}") or "und"
+            language = detect_language(f"{title}. {text}") or "und"
         out.append((language, analyze_article(title, text, language, title_weight)))
     return out
 
