@@ -345,7 +345,8 @@ class Ranking:
         if self._side is None:
             self._side = self.matcher.article_side(self.matrix)
         return self.matcher.rank_contacts(projects, self._side, [self.feedback(c) for c in contacts],
-                                          self.semantic_scores([t for texts in projects for t in texts]))
+                                          self.semantic_scores([t for texts in projects for t in texts]),
+                                          [a.language for a in self.articles])
 
     def semantic_scores(self, texts: list[str]) -> np.ndarray | None:
         """Cosines of each project text's sentence vector with every fresh article's; a

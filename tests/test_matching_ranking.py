@@ -47,6 +47,19 @@ def test_expansion_off_ranks_by_match(matcher):
     np.testing.assert_allclose(scored.rank, scored.match)
 
 
+def test_the_semantic_share_depends_on_whether_project_and_article_share_a_language():
+    # An English project: English articles blend with same_language_weight, the others
+    # (another language, or none known) with semantic_weight.
+    matcher = ProjectMatcher(semantic_weight=0.5, same_language_weight=0.2).fit(ARTICLES)
+    semantic = np.linspace(0.1, 0.9, len(ARTICLES), dtype=np.float32)[None, :]
+    languages = ["en" if j % 3 == 0 else "it" if j % 3 == 1 else "" for j in range(len(ARTICLES))]
+    scored = matcher.rank_contacts([[KUBERNETES]], ARTICLES, semantic=semantic, languages=languages)
+    share = np.array([0.2 if lang == "en" else 0.5 for lang in languages], dtype=np.float32)
+    np.testing.assert_allclose(scored.rank[0], (1 - share) * scored.lexical[0] + share * semantic[0], atol=1e-6)
+    unknown = matcher.rank_contacts([[KUBERNETES]], ARTICLES, semantic=semantic)
+    np.testing.assert_allclose(unknown.rank[0], 0.5 * unknown.lexical[0] + 0.5 * semantic[0], atol=1e-6)
+
+
 @pytest.mark.parametrize("text", UNRELATED_PROJECTS)
 def test_threshold_keeps_unrelated_contacts_silent(matcher, text):
     scored = matcher.rank_contacts([[text]], ARTICLES)

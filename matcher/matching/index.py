@@ -24,7 +24,8 @@ from matcher.matching import semantic, terms
 from matcher.matching.ranker import Ranker
 from matcher.private import write_private
 
-FORMAT = 3  # 2: a plain Ranker, no longer the estimator; 3: project texts keep their terms
+FORMAT = 4  # 2: a plain Ranker, no longer the estimator; 3: project texts keep their terms;
+# 4: the ranker weighs the semantic signal by language (same_language_weight)
 
 
 def text_key(text: str) -> str:

@@ -53,8 +53,12 @@ class Ranker:
         off-topic push it away.
     seed_semantic : with a semantic signal (`rank_contacts`), the share of it in the score
         that picks the expansion's seed articles (the rest: the TF-IDF match).
-    semantic_weight : the share of the semantic signal in the ranking score; the rest is
-        the expanded TF-IDF score.
+    semantic_weight : the share of the semantic signal in the ranking score of a project and
+        an article in different languages (or either of unknown language); the rest is the
+        expanded TF-IDF score.
+    same_language_weight : the same share where the project and the article are written in
+        the same language: TF-IDF reads both in their own words there, and the encoder's
+        looser sense of topic adds less than it blurs.
     workers : processes analysing the articles that bring no stored terms
         (`terms.analyze_articles`), when there are many; None: one per CPU.
 
@@ -64,12 +68,14 @@ class Ranker:
     """
 
     PARAMS = ("title_weight", "top_reasons", "min_shared_terms", "expansion_docs", "expansion_weight",
-              "expansion_terms", "sent_weight", "off_topic_weight", "seed_semantic", "semantic_weight", "workers")
+              "expansion_terms", "sent_weight", "off_topic_weight", "seed_semantic", "semantic_weight", "same_language_weight",
+              "workers")
     keep_counts = False  # whether documents carry the key under which their counts are kept
 
     def __init__(self, space: TermSpace | None = None, *, title_weight=2, top_reasons=5, min_shared_terms=2,
                  expansion_docs=10, expansion_weight=1.0, expansion_terms=60, sent_weight=0.5,
-                 off_topic_weight=0.5, seed_semantic=0.5, semantic_weight=0.5, workers=None):
+                 off_topic_weight=0.5, seed_semantic=0.5, semantic_weight=0.5, same_language_weight=0.3,
+                 workers=None):
         if space is not None:
             self.space_ = space
         self.title_weight = title_weight
@@ -82,6 +88,7 @@ class Ranker:
         self.off_topic_weight = off_topic_weight
         self.seed_semantic = seed_semantic
         self.semantic_weight = semantic_weight
+        self.same_language_weight = same_language_weight
         self.workers = workers
 
     def ranker(self) -> Ranker:
@@ -266,7 +273,7 @@ class Ranker:
         return ArticleSide(matrix, *self._prepare(matrix))
 
     def rank_contacts(self, contact_projects: Sequence[Sequence[str]], articles, feedback=None,
-                      semantic=None) -> ContactScores:
+                      semantic=None, languages=None) -> ContactScores:
         """Scores of every article for every contact, over the contact's projects.
 
         `match` is the guarded cosine with what the person wrote (plus their feedback):
@@ -280,7 +287,9 @@ class Ranker:
         every article, or None. With it the expansion is seeded by both signals, so a
         project in one language expands with the words its closest articles use in theirs,
         and `rank` blends the expanded TF-IDF score with the semantic one
-        (`semantic_weight`); `lexical` and `semantic` keep the two signals apart.
+        (`semantic_weight`, or `same_language_weight` where `languages`, the articles'
+        languages, says the article is in the project's); `lexical` and `semantic` keep the
+        two signals apart.
         """
         side = articles if isinstance(articles, ArticleSide) else self.article_side(articles)
         matrix, prepared = side.matrix, (side.matrix_t, side.words_t)
@@ -298,6 +307,7 @@ class Ranker:
         owner = np.repeat(np.arange(n_contacts), [len(p) for p in contact_projects])
         slot = np.concatenate([np.arange(len(p)) for p in contact_projects if p]).astype(np.int16)
         profiles = self.transform_profiles(flat)
+        weights = self._semantic_weights(flat, languages, n_articles) if semantic is not None else None
         owned = [feedback[i] for i in owner] if feedback is not None else None
         if owned is not None:
             profiles = self._with_feedback(profiles, owned)
@@ -308,7 +318,7 @@ class Ranker:
             seeds = self._seeds(match, sem)
             lexical = self._expanded_scores(profiles[rows], seeds, matrix, prepared[0],
                                             owned[rows] if owned is not None else None)
-            rank = lexical if sem is None else (1 - self.semantic_weight) * lexical + self.semantic_weight * sem
+            rank = lexical if sem is None else (1 - weights[rows]) * lexical + weights[rows] * sem
             for k, i in enumerate(owner[rows]):
                 better = rank[k] > out.rank[i]
                 if (out.project[i] < 0).all():
@@ -321,6 +331,19 @@ class Ranker:
                     out.semantic[i] = np.where(better, sem[k], out.semantic[i])
                 np.maximum(out.match[i], match[k], out=out.match[i])
         return out
+
+    def _semantic_weights(self, texts: Sequence[str], languages, n_articles: int) -> np.ndarray:
+        """The semantic signal's share per (project text, article): `same_language_weight`
+        where both are known to be in one language, `semantic_weight` elsewhere."""
+        weights = np.full((len(texts), n_articles), self.semantic_weight, dtype=np.float32)
+        if languages is None or self.same_language_weight == self.semantic_weight:
+            return weights
+        languages = np.asarray([lang or "" for lang in languages], dtype=object)
+        for i, text in enumerate(texts):
+            language = self.profile_language(text)
+            if language:
+                weights[i, languages == language] = self.same_language_weight
+        return weights
 
     def _with_feedback(self, profiles, feedback) -> sp.csr_matrix:
         return with_feedback(profiles, feedback, self.sent_weight, self.off_topic_weight, self.expansion_terms)

@@ -48,6 +48,7 @@ class ProjectMatcher(BaseEstimator, Ranker):
         off_topic_weight=0.5,
         seed_semantic=0.5,
         semantic_weight=0.5,
+        same_language_weight=0.3,
         workers=None,
         keep_counts=False,
     ):
@@ -64,6 +65,7 @@ class ProjectMatcher(BaseEstimator, Ranker):
         self.off_topic_weight = off_topic_weight
         self.seed_semantic = seed_semantic
         self.semantic_weight = semantic_weight
+        self.same_language_weight = same_language_weight
         self.workers = workers
         self.keep_counts = keep_counts
 
