@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from array import array
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,4 +90,15 @@ def detect_language(text: str) -> str:
     return language if confidence >= _MIN_CONFIDENCE else ""
 
 
-__all__ = ["LANGUAGES", "detect_language"]
+def same_language(articles: Sequence[str], projects: Sequence[str]) -> np.ndarray:
+    """Which (project, article) pairs are known to be written in one language: a boolean
+    matrix, projects x articles; an unknown language ("" or None) matches nothing."""
+    code: dict[str, int] = {}
+    article_codes = np.fromiter((code.setdefault(lang, len(code)) if lang else -1 for lang in articles),
+                                dtype=np.int32, count=len(articles))
+    project_codes = np.fromiter((code.get(lang, -2) if lang else -2 for lang in projects),
+                                dtype=np.int32, count=len(projects))
+    return project_codes[:, None] == article_codes[None, :]
+
+
+__all__ = ["LANGUAGES", "detect_language", "same_language"]

@@ -20,6 +20,7 @@ from matcher.matching import documents
 from matcher.matching.analysis import analyze, readable_reasons
 from matcher.matching.documents import article_parts, language_of
 from matcher.matching.feedback import pseudo_relevance, with_feedback
+from matcher.matching.language import same_language
 from matcher.matching.scores import ArticleSide, ContactScores
 from matcher.matching.space import TermSpace, normalize_rows
 
@@ -249,21 +250,6 @@ class Ranker:
         order = np.lexsort((self.terms_[columns], -values))[:k]
         return [str(self.terms_[columns[i]]) for i in order if values[i] > 0]
 
-    def rank(self, profile_text: str, articles, limit: int = 10) -> list[tuple[int, float, list[str]]]:
-        """The best articles for one project: (article index, score, reasons), score desc.
-
-        Articles with no term in common (score 0) are left out.
-        """
-        profile = self.transform_profiles([profile_text])
-        matrix = self.transform_articles(articles)
-        scores = self._scores(profile, self._prepare(matrix))[0]
-        order = np.argsort(-scores, kind="stable")[:limit]
-        return [
-            (int(i), float(scores[i]), self._reasons(profile, matrix[i], self.top_reasons))
-            for i in order
-            if scores[i] > 0
-        ]
-
     # -- the ranking `matcher top` and the night use --------------------------------
 
     def article_side(self, articles) -> ArticleSide:
@@ -307,7 +293,6 @@ class Ranker:
         owner = np.repeat(np.arange(n_contacts), [len(p) for p in contact_projects])
         slot = np.concatenate([np.arange(len(p)) for p in contact_projects if p]).astype(np.int16)
         profiles = self.transform_profiles(flat)
-        weights = self._semantic_weights(flat, languages, n_articles) if semantic is not None else None
         owned = [feedback[i] for i in owner] if feedback is not None else None
         if owned is not None:
             profiles = self._with_feedback(profiles, owned)
@@ -318,7 +303,8 @@ class Ranker:
             seeds = self._seeds(match, sem)
             lexical = self._expanded_scores(profiles[rows], seeds, matrix, prepared[0],
                                             owned[rows] if owned is not None else None)
-            rank = lexical if sem is None else (1 - weights[rows]) * lexical + weights[rows] * sem
+            weight = self._semantic_weights(flat, languages, rows) if sem is not None else 0.0
+            rank = lexical if sem is None else (1 - weight) * lexical + weight * sem
             for k, i in enumerate(owner[rows]):
                 better = rank[k] > out.rank[i]
                 if (out.project[i] < 0).all():
@@ -332,18 +318,13 @@ class Ranker:
                 np.maximum(out.match[i], match[k], out=out.match[i])
         return out
 
-    def _semantic_weights(self, texts: Sequence[str], languages, n_articles: int) -> np.ndarray:
-        """The semantic signal's share per (project text, article): `same_language_weight`
-        where both are known to be in one language, `semantic_weight` elsewhere."""
-        weights = np.full((len(texts), n_articles), self.semantic_weight, dtype=np.float32)
+    def _semantic_weights(self, texts: Sequence[str], languages, rows: slice) -> np.ndarray | float:
+        """The semantic signal's share for a chunk of project texts x every article:
+        `same_language_weight` where both are in one language, `semantic_weight` elsewhere."""
         if languages is None or self.same_language_weight == self.semantic_weight:
-            return weights
-        languages = np.asarray([lang or "" for lang in languages], dtype=object)
-        for i, text in enumerate(texts):
-            language = self.profile_language(text)
-            if language:
-                weights[i, languages == language] = self.same_language_weight
-        return weights
+            return self.semantic_weight
+        same = same_language(languages, [self.profile_language(text) for text in texts[rows]])
+        return np.where(same, np.float32(self.same_language_weight), np.float32(self.semantic_weight))
 
     def _with_feedback(self, profiles, feedback) -> sp.csr_matrix:
         return with_feedback(profiles, feedback, self.sent_weight, self.off_topic_weight, self.expansion_terms)
