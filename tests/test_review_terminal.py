@@ -56,7 +56,7 @@ def test_review_in_a_terminal_through_every_key(cli, tmp_path):
     try:
         child.expect("5 pending")
         # first the congratulation on good news about Giulia's company, then the articles, best first
-        child.expect(r"Giulia Conti.*Elena Marchetti.*Marco Bellini.*Francesca Ricci.*Luca Ferrari")
+        child.expect(r"Giulia Conti.*Elena Marchetti.*Francesca Ricci.*Luca Ferrari.*Marco Bellini")
         # card 1: the profile (from the LinkedIn import), sent
         child.expect(r"congratulation \d+ · 1 of 5")
         child.expect(keys)
@@ -77,30 +77,31 @@ def test_review_in_a_terminal_through_every_key(cli, tmp_path):
         child.expect("Cara%20Elena")
         child.expect(r"sent\? \[y/N\]")
         child.sendline("y")
-        # card 3: copy where no clipboard exists, not sent; then skip with a reason
+        # card 3: open the article, then later
         child.expect("3 of 5")
+        child.expect(keys)
+        child.send("o")
+        child.expect("opening https://")
+        child.expect(keys)
+        child.send("l")
+        # card 4: no profile URL, so no "sent?"; copy where no clipboard exists, not sent;
+        # then skip with a reason
+        child.expect("4 of 5")
+        child.expect(keys)
+        child.send("p")
+        child.expect("no profile URL for Luca Ferrari")
         child.expect(keys)
         child.send("c")
         child.expect("no clipboard on this machine \\(install xclip, xsel or wl-clipboard\\); copy the draft from here:")
-        child.expect("Ciao Marco")
+        child.expect("Ciao Luca")
         child.expect(r"sent\? \[y/N\]")
         child.sendline("")
         child.expect(keys)
         child.send("k")
         child.expect(r"reason \(optional, e\.g\. off-topic\)")
         child.sendline("off-topic")
-        # card 4: open the article, then later
-        child.expect("4 of 5")
-        child.expect(keys)
-        child.send("o")
-        child.expect("opening https://")
-        child.expect(keys)
-        child.send("l")
-        # card 5: no profile URL, so no "sent?"; quit
+        # card 5: quit
         child.expect("5 of 5")
-        child.expect(keys)
-        child.send("p")
-        child.expect("no profile URL for Luca Ferrari")
         child.expect(keys)
         child.send("q")
         child.expect("2 sent, 1 skipped, 1 for later, 1 edited")
@@ -113,9 +114,9 @@ def test_review_in_a_terminal_through_every_key(cli, tmp_path):
     rows = {r["contact"]: r for r in json.loads(
         cli("suggestions", "--status", "all", "--json", "--as-of", DAY, home=home).stdout)}
     assert {name: r["status"] for name, r in rows.items()} == {
-        "Elena Marchetti": "sent", "Marco Bellini": "skipped", "Giulia Conti": "sent",
-        "Luca Ferrari": "pending", "Francesca Ricci": "pending"}
-    assert rows["Marco Bellini"]["skip_reason"] == "off-topic"
+        "Elena Marchetti": "sent", "Luca Ferrari": "skipped", "Giulia Conti": "sent",
+        "Marco Bellini": "pending", "Francesca Ricci": "pending"}
+    assert rows["Luca Ferrari"]["skip_reason"] == "off-topic"
     elena = rows["Elena Marchetti"]
     assert elena["draft"].startswith("Ciao Elena") and elena["edited"].startswith("Cara Elena")
     assert elena["edited"].endswith("Perché no? È già là.")
