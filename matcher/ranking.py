@@ -79,34 +79,49 @@ def rank_the_night(session: Session, today: dt.date, settings: Settings) -> Rank
     A second run on the same day, with the same fresh articles, takes the index as it is."""
     kept = night_index.read(settings.index_path)  # read once: the index, or its project vectors
     ranking = Ranking.from_index(session, today, settings, kept)
+    contacts = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
+    retire = settings.occasions.retire_project_days
+    texts = [p.text for c in contacts for p in current_projects(c, today, retire)]
     refit = ranking is None
     if refit:
         vectors, analyses = night_index.project_vectors(kept), night_index.project_analyses(kept)
         kept = None  # the old index's matrix and ranker are not held through the fit
+        if session.scalar(select(Article.id).where(is_fresh(today, settings)).limit(1)) is not None:
+            # Before the fit, with the encoder the embedding stage loaded (loading it costs
+            # 1.5 s): the project texts the last index did not know (a first night: all).
+            vectors.update(embed_projects(texts, vectors, settings.fetch.workers or None))
+        semantic.release()  # not held through the fit
         ranking = Ranking.build(session, today, settings)
         ranking.add_project_vectors(vectors)
         if ranking.matcher is not None:
             ranking.matcher.remember_profiles(analyses)
-    contacts = session.scalars(select(Contact).options(selectinload(Contact.projects))).all()
-    retire = settings.occasions.retire_project_days
-    texts = [p.text for c in contacts for p in current_projects(c, today, retire)]
     if refit or not ranking.knows_projects(texts):
         ranking.save_index(today, texts)
     semantic.release()  # every current project has its vector now: suggesting needs no encoder
     return ranking
 
 
+def embed_projects(texts: list[str], known: dict, workers: int | None = None) -> dict:
+    """The vectors of the project texts whose key (`text_key`) is not in `known`, made now."""
+    new: dict = {}
+    for text in texts:
+        key = night_index.text_key(text)
+        if key not in known:
+            new.setdefault(key, text)
+    if not new:
+        return {}
+    return dict(zip(new, semantic.embed_many(list(new.values()), workers)))
+
+
 def embed_fresh(session: Session, today: dt.date, settings: Settings) -> int:
     """The night's embedding stage: the fresh articles that have no vector yet get one
-    (new articles, and the window's articles after an upgrade); committed with the session."""
+    (new articles, and the window's articles after an upgrade); committed with the session.
+    The encoder stays loaded for the project texts the ranking has not met
+    (`rank_the_night`, which lets it go)."""
     todo = list(session.scalars(select(Article).where(
         is_fresh(today, settings),
         or_(Article.embedding.is_(None), Article.embedded_with.is_(None), Article.embedded_with != semantic.MODEL))))
-    embedded = fill_embeddings(todo, settings.fetch.workers or None)
-    # The rest of the night embeds only project texts it has not met (none on most nights):
-    # the encoder is not held through the ranking.
-    semantic.release()
-    return embedded
+    return fill_embeddings(todo, settings.fetch.workers or None)
 
 
 def fill_terms(articles: list[Article], matcher: Ranker) -> None:
@@ -360,9 +375,6 @@ class Ranking:
 
     def _embed_projects(self, texts: list[str]) -> list:
         """The texts' keys, each text's vector made if this ranking has not met it yet."""
-        keys = [night_index.text_key(t) for t in texts]
-        new = {k: t for k, t in zip(keys, texts) if k not in self._project_vectors}
-        if new:
-            workers = (self.settings.fetch.workers or None) if self.settings else None
-            self._project_vectors.update(zip(new, semantic.embed_many(list(new.values()), workers)))
-        return keys
+        workers = (self.settings.fetch.workers or None) if self.settings else None
+        self._project_vectors.update(embed_projects(texts, self._project_vectors, workers))
+        return [night_index.text_key(t) for t in texts]

@@ -11,10 +11,11 @@ import pytest
 from matcher.config import Settings
 from matcher.courtesy.throttle import Rule
 from matcher.home import open_home
+from matcher.matching import index as night_index
 from matcher.matching import semantic
 from matcher.models import Article, Contact, Project
 from matcher.explain import top
-from matcher.ranking import Ranking, embed_fresh
+from matcher.ranking import Ranking, embed_fresh, rank_the_night
 from matcher.suggest import best_candidate
 from tests.test_matching import ARTICLES
 
@@ -90,16 +91,22 @@ def test_a_shared_word_without_shared_meaning_is_held_back(ranking):
     assert candidate is None and verdict.rule == Rule.FRESH_AND_RELEVANT
 
 
-def test_the_night_lets_the_encoder_go_after_embedding(tmp_path):
-    # The ranking that follows needs the encoder only for a project text it has not met.
+def test_the_night_lets_the_encoder_go_once_projects_have_their_vectors(tmp_path):
+    # Suggesting needs no encoder: the night's ranking lets it go once every current
+    # project text has its vector in the nightly index.
     home = open_home(tmp_path / "home")
     with home.db.session() as session:
         for a in records()[:3]:
             a.id = None
             session.add(a)
+        session.add(Contact(name="Giulia", projects=[Project(text=COFFEE_IT)]))
     with home.db.session() as session:
         assert embed_fresh(session, TODAY, home.settings) == 3
+    with home.db.session() as session:
+        rank_the_night(session, TODAY, home.settings)
     assert semantic.encoder.cache_info().currsize == 0
+    kept = night_index.read(home.settings.index_path)
+    assert set(kept.project_vectors) == {night_index.text_key(COFFEE_IT)}
     with home.db.session() as session:
         assert embed_fresh(session, TODAY, home.settings) == 0  # stored with the articles
     home.close()
