@@ -19,6 +19,7 @@ from matcher.matching import index as night_index
 from matcher.matching import semantic
 from matcher.matching.duplicates import near_duplicate_groups
 from matcher.matching.feedback import contact_feedback
+from matcher.matching.language import detect_language
 from matcher.matching.terms import detect_and_analyze
 from matcher.matching import counts as kept_counts
 from matcher.matching.ranker import ContactScores, Ranker, article_parts
@@ -362,6 +363,11 @@ class Ranking:
         return self.matcher.rank_contacts(projects, self._side, [self.feedback(c) for c in contacts],
                                           self.semantic_scores([t for texts in projects for t in texts]),
                                           [a.language for a in self.articles])
+
+    def project_language(self, text: str) -> str:
+        """The language a project text is written in, as the ranking read it ("" if unsure)."""
+        language = self.matcher.profile_language(text) if self.matcher is not None else detect_language(text)
+        return "" if language == "und" else language
 
     def semantic_scores(self, texts: list[str]) -> np.ndarray | None:
         """Cosines of each project text's sentence vector with every fresh article's; a

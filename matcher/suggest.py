@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from matcher.config import Settings
 from matcher.courtesy import throttle
 from matcher.courtesy.throttle import Rule
-from matcher.drafts import fallback_note, first_name, render
+from matcher.drafts import draft_language, fallback_note, first_name, project_phrase, render
 from matcher.matching.duplicates import near_duplicates
 from matcher.matching.ranker import ContactScores
 from matcher.models import Article, Contact, Mention, Project, Suggestion
@@ -261,9 +261,20 @@ def draft_for(candidate: Candidate, settings: Settings) -> str:
                       title=article.title, url=article.url, sender=settings.user.name)
     return render(
         candidate.kind, language, settings.home,
-        first_name=first_name(contact.name), project=project_phrase(candidate.project.text),
+        first_name=first_name(contact.name), project=quoted_project(candidate, language, settings),
         title=article.title, url=article.url, sender=settings.user.name,
     )
+
+
+def quoted_project(candidate: Candidate, language: str, settings: Settings) -> str:
+    """The project as the draft quotes it (`project_phrase`), or "" when it is written in
+    another language than the draft: an English clause inside an Italian message reads as
+    pasted, and the draft says the same without it."""
+    text = candidate.project.text
+    written_in = candidate.ranking.project_language(text) if candidate.ranking is not None else ""
+    if written_in and written_in != draft_language(candidate.kind, language, settings.home):
+        return ""
+    return project_phrase(text)
 
 
 def draft_notes(candidate: Candidate, settings: Settings) -> list[str]:
@@ -276,14 +287,6 @@ def draft_notes(candidate: Candidate, settings: Settings) -> list[str]:
 
 def suggestion_kind(article: Article) -> str:
     return "news" if article.text_source == NEWS_SOURCE else "article"
-
-
-def project_phrase(text: str, limit: int = 70) -> str:
-    """The first sentence of a project, cut at a word near `limit`, for a draft."""
-    sentence = text.strip().split(". ")[0].rstrip(". ")
-    if len(sentence) > limit:
-        sentence = sentence[:limit].rsplit(" ", 1)[0] + "…"
-    return f"{sentence[:1].lower()}{sentence[1:]}"
 
 
 SCORE_GROUP = 256  # contacts scored at once by the night

@@ -110,10 +110,11 @@ def fold_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-STOP_WORDS = frozenset(
-    fold_accents(word.strip("'"))
-    for word in (ITALIAN_STOP_WORDS | (ENGLISH_STOP_WORDS - _KEEP_ENGLISH) | NEWS_STOP_WORDS)
+# Words that carry no topic in either language ("of", "della", "while"), accents folded.
+FUNCTION_WORDS = frozenset(
+    fold_accents(word.strip("'")) for word in (ITALIAN_STOP_WORDS | (ENGLISH_STOP_WORDS - _KEEP_ENGLISH))
 )
+STOP_WORDS = FUNCTION_WORDS | frozenset(fold_accents(word) for word in NEWS_STOP_WORDS)
 
 # Segments: bigrams never cross a sentence or clause boundary.
 _SEGMENT = re.compile(r"[.!?;:()\[\]{}\"«»“”|\n\r\t]+")
