@@ -15,6 +15,7 @@ LOG_NAME = "matcher.log"
 LOCK_NAME = "run.lock"
 COUNTS_NAME = "cache/counts.npz"
 INDEX_NAME = "cache/index.pkl"
+WORDS_NAME = "cache/words.npz"
 
 
 def default_home() -> Path:
@@ -127,6 +128,12 @@ class Settings:
     def index_path(self) -> Path:
         """What the night fitted, for the day's read-only commands (matching/index.py; safe to delete)."""
         return self.home / INDEX_NAME
+
+    @property
+    def word_vectors_path(self) -> Path:
+        """The vocabulary's word vectors, for bridging projects across languages
+        (matching/bridge.py; safe to delete)."""
+        return self.home / WORDS_NAME
 
 
 def _section(cls, data: dict, name: str):

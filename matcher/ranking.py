@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, defer, object_session, selectinload
 from matcher.config import OccasionSettings, Settings
 from matcher.matching import index as night_index
 from matcher.matching import semantic
+from matcher.matching.bridge import Bridge, WordVectors, is_word, word_languages
 from matcher.matching.duplicates import near_duplicate_groups
 from matcher.matching.feedback import contact_feedback
 from matcher.matching.language import detect_language
@@ -86,6 +87,7 @@ def rank_the_night(session: Session, today: dt.date, settings: Settings) -> Rank
     refit = ranking is None
     if refit:
         vectors, analyses = night_index.project_vectors(kept), night_index.project_analyses(kept)
+        bridged = night_index.project_bridges(kept)
         kept = None  # the old index's matrix and ranker are not held through the fit
         if session.scalar(select(Article.id).where(is_fresh(today, settings)).limit(1)) is not None:
             # Before the fit, with the encoder the embedding stage loaded (loading it costs
@@ -94,6 +96,7 @@ def rank_the_night(session: Session, today: dt.date, settings: Settings) -> Rank
         semantic.release()  # not held through the fit
         ranking = Ranking.build(session, today, settings)
         ranking.add_project_vectors(vectors)
+        ranking.reuse_bridged(bridged)
         if ranking.matcher is not None:
             ranking.matcher.remember_profiles(analyses)
     if refit or not ranking.knows_projects(texts):
@@ -192,13 +195,20 @@ class Ranking:
     _others: list = field(default_factory=list, init=False, repr=False)  # keeps keyed objects alive
     _side: object = field(default=None, init=False, repr=False)  # matrix, ready for scoring contacts
     _project_vectors: dict = field(default_factory=dict, init=False, repr=False)  # text_key -> vector
+    # Bridging project words into the night's other languages (matching/bridge.py): the word
+    # vectors (None: a ranking read from the index bridges no new text), the bridge (made
+    # when first needed), the vocabulary's languages, and the words bridged by an earlier index.
+    word_vectors: WordVectors | None = field(default=None, repr=False)
+    _word_languages: object = field(default=None, init=False, repr=False)
+    _bridge: Bridge | None = field(default=None, init=False, repr=False)
+    _known_bridged: dict = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def build(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
         """The ranking over the fresh articles of the database; their term counts are kept
         in the home's cache for the next ranking (`counts.py`)."""
         return cls.from_articles(fresh_articles(session, today, settings), settings,
-                                 counts_path=settings.counts_path)
+                                 counts_path=settings.counts_path, words_path=settings.word_vectors_path)
 
     @classmethod
     def for_reading(cls, session: Session, today: dt.date, settings: Settings) -> Ranking:
@@ -208,7 +218,8 @@ class Ranking:
         kept = cls.from_index(session, today, settings)
         if kept is not None:
             return kept
-        return cls.from_articles(fresh_articles(session, today, settings), settings, store=False)
+        return cls.from_articles(fresh_articles(session, today, settings), settings, store=False,
+                                 words_path=settings.word_vectors_path)
 
     @classmethod
     def from_index(cls, session: Session, today: dt.date, settings: Settings,
@@ -237,6 +248,7 @@ class Ranking:
             return
         if self.embeddings is not None:
             self._embed_projects(project_texts)  # only their vectors: no scores needed here
+        self.bridge_projects(project_texts)
         self.matcher.transform_profiles(project_texts)  # analyses the new ones
         wanted = {night_index.text_key(t) for t in project_texts}
         night_index.save(self.settings.index_path, night_index.NightIndex(
@@ -256,7 +268,7 @@ class Ranking:
 
     @classmethod
     def from_articles(cls, articles: list[Article], settings: Settings, counts_path=None,
-                      store: bool = True) -> Ranking:
+                      store: bool = True, words_path=None) -> Ranking:
         """The ranking over given articles (the night's fresh ones; bench/eval.py's corpus).
         Their languages and analysed terms are stored with them (`fill_analysis`): flushed
         into their session, unless `store` is False (a command that only reads: in memory).
@@ -276,9 +288,14 @@ class Ranking:
             kept_counts.save(counts_path, matcher.counts_)
         matcher.counts_ = None  # kept on disk: not held through the rest of the night
         embeddings = semantic.from_stored([a.embedding for a in articles])
+        languages = [a.language or "" for a in articles]
         if store:
             _release_texts(articles)
-        return cls(articles, matcher, settings, matrix, embeddings)
+        ranking = cls(articles, matcher, settings, matrix, embeddings)
+        # The words' vectors are read from `words_path` and, unless the command only reads, kept there.
+        ranking.word_vectors = WordVectors(words_path, matcher.workers, write=store)
+        ranking._word_languages = word_languages(matrix, languages)
+        return ranking
 
     def rows(self, articles) -> sp.csr_matrix:
         """The TF-IDF rows of any articles: a fresh one's row of `matrix`, another's
@@ -317,6 +334,7 @@ class Ranking:
         hand: not analysed again)."""
         if self._side is None:
             self._side = self.matcher.article_side(self.matrix)
+        self.bridge_projects([project_text])
         semantic_row = self.semantic_scores([project_text])
         return self.matcher.expanded_reasons(project_text, self._side,
                                              None if semantic_row is None else semantic_row[0], j, self.articles[j])
@@ -360,9 +378,40 @@ class Ranking:
                    if s.article is not None and s.status in ("sent", "skipped")])
         if self._side is None:
             self._side = self.matcher.article_side(self.matrix)
+        self.bridge_projects([t for texts in projects for t in texts])
         return self.matcher.rank_contacts(projects, self._side, [self.feedback(c) for c in contacts],
                                           self.semantic_scores([t for texts in projects for t in texts]),
                                           [a.language for a in self.articles])
+
+    def reuse_bridged(self, bridged: dict[str, list[str]]) -> None:
+        """Take the words an earlier index bridged for project texts: a text is bridged again
+        only when it changes (or the index is gone)."""
+        self._known_bridged.update(bridged)
+
+    def bridge_projects(self, texts: list[str]) -> None:
+        """Give the project texts not bridged yet their words in the night's other languages
+        (`matching.bridge`): an earlier index's, else made now (the project's words embedded,
+        the vocabulary's from the word cache). A ranking read from the index bridges nothing new."""
+        if self.matcher is None or self.word_vectors is None:
+            return
+        todo = [t for t in dict.fromkeys(texts) if self.matcher.bridged(t) is None]
+        reused = {t: self._known_bridged[t] for t in todo if t in self._known_bridged}
+        todo = [t for t in todo if t not in reused]
+        made = {}
+        if todo:
+            if self._bridge is None:
+                self._bridge = Bridge.build(self.matcher.space.terms, self._word_languages, self.word_vectors)
+                self.word_vectors.keep(self._bridge.words)
+            analyses = {t: self.matcher.profile_analysis(t) for t in todo}
+            words = {t: [w for w in dict.fromkeys(terms) if is_word(w)] for t, (_, terms) in analyses.items()}
+            unique = list(dict.fromkeys(w for ws in words.values() for w in ws))
+            # A project's words are embedded here and not kept in the word cache: they are the person's.
+            row = {w: i for i, w in enumerate(unique)}
+            vectors = semantic.embed_many(unique, self.matcher.workers) if unique else None
+            made = {t: self._bridge.translate(ws, vectors[[row[w] for w in ws]], analyses[t][0]) if ws else []
+                    for t, ws in words.items()}
+        if reused or made:
+            self.matcher.set_bridged({**reused, **made})
 
     def project_language(self, text: str) -> str:
         """The language a project text is written in, as the ranking read it ("" if unsure)."""

@@ -107,12 +107,15 @@ def _compact(db) -> None:
 
 
 def _drop_project_vectors(path: Path, texts: list[str]) -> bool:
-    """The nightly index without the vectors of these project texts (the rest stays)."""
+    """The nightly index without the vectors, analyses and bridged words of these project
+    texts (the rest stays)."""
     kept = night_index.read(path)
     if kept is None:
         return False
     keys = {night_index.text_key(t) for t in texts}
-    if not keys & set(kept.project_vectors):
+    # the ranker's analyses of the texts and the words bridged for them go too
+    forgot = kept.matcher.forget_profiles(texts)
+    if not keys & set(kept.project_vectors) and not forgot:
         return False
     kept.project_vectors = {k: v for k, v in kept.project_vectors.items() if k not in keys}
     night_index.save(path, kept)

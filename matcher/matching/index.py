@@ -24,8 +24,9 @@ from matcher.matching import semantic, terms
 from matcher.matching.ranker import Ranker
 from matcher.private import write_private
 
-FORMAT = 4  # 2: a plain Ranker, no longer the estimator; 3: project texts keep their terms;
-# 4: the ranker weighs the semantic signal by language (same_language_weight)
+FORMAT = 5  # 2: a plain Ranker, no longer the estimator; 3: project texts keep their terms;
+# 4: the ranker weighs the semantic signal by language (same_language_weight); 5: project
+# texts keep the words bridged into other languages (matching/bridge.py)
 
 
 def text_key(text: str) -> str:
@@ -88,3 +89,11 @@ def project_analyses(index: NightIndex | None) -> dict[str, tuple[str, list[str]
     if index is None or index.made_for.get("terms") != terms.VERSION or index.made_for.get("format") != FORMAT:
         return {}
     return index.matcher.profile_analyses()
+
+
+def project_bridges(index: NightIndex | None) -> dict[str, list[str]]:
+    """The words an index bridged for project texts (matching/bridge.py), whatever day it was
+    for (same model and format), else {}: a text is bridged again only when it changes."""
+    if index is None or index.made_for.get("model") != semantic.MODEL or index.made_for.get("format") != FORMAT:
+        return {}
+    return dict(index.matcher.__dict__.get("bridged_", {}))

@@ -97,6 +97,8 @@ class Ranker:
         the nightly index keeps)."""
         plain = Ranker(self.space, **{name: getattr(self, name) for name in Ranker.PARAMS})
         plain.profiles_ = dict(self.__dict__.get("profiles_", {}))
+        plain.bridged_ = dict(self.__dict__.get("bridged_", {}))
+        plain.bridged_rows_ = dict(self.__dict__.get("bridged_rows_", {}))
         return plain
 
     @property
@@ -162,14 +164,67 @@ class Ranker:
         memo = self.__dict__.setdefault("profiles_", {})
         new = list(dict.fromkeys(k for k in keys if k not in memo))
         if new:
-            earlier = self.__dict__.get("earlier_profiles_", {})
-            analysed = [earlier.get(text) if not lang else None for text, lang in new]
-            analysed = [known or self._analyse_profile(text, lang) for known, (text, lang) in zip(analysed, new)]
+            analysed = [self._analysis(text, lang) for text, lang in new]
             rows = self.space.transform([terms for _, terms in analysed])
             memo.update((key, (rows[i], *analysed[i])) for i, key in enumerate(new))
         if not keys:
             return self.space.transform([])
         return sp.vstack([memo[key][0] for key in keys], format="csr")
+
+    def _analysis(self, text: str, language: str = "") -> tuple[str, list[str]]:
+        memo = self.__dict__.get("profiles_", {})
+        if (text, language) in memo:
+            return memo[(text, language)][1:]
+        earlier = self.__dict__.get("earlier_profiles_", {}).get(text) if not language else None
+        return earlier or self._analyse_profile(text, language)
+
+    def profile_analysis(self, text: str) -> tuple[str, list[str]]:
+        """A project text's language (detected) and terms, as its row is made of; kept, so
+        that making its row later does not analyse it again."""
+        found = self._analysis(text, "")
+        self.__dict__.setdefault("earlier_profiles_", {})[text] = found
+        return found
+
+    def set_bridged(self, bridged: dict[str, list[str]]) -> None:
+        """Words of other languages for these project texts (`matching.bridge`): each such
+        text is also scored as its terms and those words together (`bridged_rows`), and an
+        article takes the better of the two scores. Its own row stays as it is, so an article
+        in the project's language is not matched against a row diluted by other languages."""
+        self.__dict__.setdefault("bridged_", {}).update((text, list(words)) for text, words in bridged.items())
+        rows = self.__dict__.setdefault("bridged_rows_", {})
+        for text in bridged:
+            rows.pop(text, None)
+
+    def bridged_rows(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray] | None:
+        """The rows of the texts' terms with their bridged words, for the texts that have
+        any (and their positions in `texts`); None if none has."""
+        bridged = self.__dict__.get("bridged_", {})
+        where = np.array([i for i, t in enumerate(texts) if bridged.get(t)], dtype=np.int64)
+        if not len(where):
+            return None
+        memo = self.__dict__.setdefault("bridged_rows_", {})
+        new = [texts[i] for i in where if texts[i] not in memo]
+        if new:
+            rows = self.space.transform([self.profile_analysis(t)[1] + list(bridged[t]) for t in new])
+            memo.update((t, rows[k]) for k, t in enumerate(new))
+        return sp.vstack([memo[texts[i]] for i in where], format="csr"), where
+
+    def bridged(self, text: str) -> list[str] | None:
+        """The words bridged for a project text, or None if it was never bridged."""
+        return self.__dict__.get("bridged_", {}).get(text)
+
+    def forget_profiles(self, texts) -> bool:
+        """Drop everything kept of these project texts (analyses, rows, bridged words);
+        whether there was any."""
+        texts = set(texts)
+        found = False
+        for name in ("profiles_", "earlier_profiles_", "bridged_", "bridged_rows_"):
+            kept = self.__dict__.get(name, {})
+            gone = [k for k in kept if (k[0] if isinstance(k, tuple) else k) in texts]
+            for k in gone:
+                del kept[k]
+            found = found or bool(gone)
+        return found
 
     @staticmethod
     def _analyse_profile(text: str, language: str) -> tuple[str, list[str]]:
@@ -275,7 +330,8 @@ class Ranker:
         and `rank` blends the expanded TF-IDF score with the semantic one
         (`semantic_weight`, or `same_language_weight` where `languages`, the articles'
         languages, says the article is in the project's); `lexical` and `semantic` keep the
-        two signals apart.
+        two signals apart. A project with words bridged into other languages (`set_bridged`)
+        is scored a second time with them, and `match` and `lexical` keep the better score.
         """
         side = articles if isinstance(articles, ArticleSide) else self.article_side(articles)
         matrix, prepared = side.matrix, (side.matrix_t, side.words_t)
@@ -298,11 +354,19 @@ class Ranker:
             profiles = self._with_feedback(profiles, owned)
         for begin in range(0, len(flat), _CHUNK):
             rows = slice(begin, begin + _CHUNK)
-            match = self._scores(profiles[rows], prepared)
             sem = None if semantic is None else np.clip(np.asarray(semantic[rows], dtype=np.float32), 0.0, 1.0)
-            seeds = self._seeds(match, sem)
-            lexical = self._expanded_scores(profiles[rows], seeds, matrix, prepared[0],
-                                            owned[rows] if owned is not None else None)
+            match, lexical = self._lexical(profiles[rows], sem, matrix, prepared,
+                                           owned[rows] if owned is not None else None)
+            bridged = self.bridged_rows(flat[rows])
+            if bridged is not None:  # the same projects with their words in other languages: the better score
+                variant, where = bridged
+                if owned is not None:
+                    variant = self._with_feedback(variant, [owned[rows][i] for i in where])
+                match_b, lexical_b = self._lexical(variant, None if sem is None else sem[where], matrix, prepared,
+                                                   [owned[rows][i] for i in where] if owned is not None else None)
+                across = self._across(flat[rows], where, languages, n_articles)
+                match[where] = np.where(across, match_b, np.maximum(match[where], match_b))
+                lexical[where] = np.where(across, lexical_b, np.maximum(lexical[where], lexical_b))
             weight = self._semantic_weights(flat, languages, rows) if sem is not None else 0.0
             rank = lexical if sem is None else (1 - weight) * lexical + weight * sem
             for k, i in enumerate(owner[rows]):
@@ -317,6 +381,23 @@ class Ranker:
                     out.semantic[i] = np.where(better, sem[k], out.semantic[i])
                 np.maximum(out.match[i], match[k], out=out.match[i])
         return out
+
+    def _across(self, texts: Sequence[str], where: np.ndarray, languages, n_articles: int) -> np.ndarray:
+        """Which (bridged project, article) pairs are known to be in two languages: there the
+        bridged row's score is the pair's; elsewhere the better of the two."""
+        if languages is None:
+            return np.zeros((len(where), n_articles), dtype=bool)
+        known = np.array([bool(lang) and lang != "und" for lang in languages])
+        same = same_language(languages, [self.profile_language(texts[i]) for i in where])
+        project_known = np.array([bool(self.profile_language(texts[i])) for i in where])[:, None]
+        return known[None, :] & project_known & ~same
+
+    def _lexical(self, profiles, sem, matrix, prepared, feedback) -> tuple[np.ndarray, np.ndarray]:
+        """The guarded TF-IDF match of profile rows with every article, and the score of the
+        rows expanded with their best matches (seeded by both signals)."""
+        match = self._scores(profiles, prepared)
+        lexical = self._expanded_scores(profiles, self._seeds(match, sem), matrix, prepared[0], feedback)
+        return match, lexical
 
     def _semantic_weights(self, texts: Sequence[str], languages, rows: slice) -> np.ndarray | float:
         """The semantic signal's share for a chunk of project texts x every article:
@@ -366,6 +447,9 @@ class Ranker:
         self.check_fitted()
         k = self.top_reasons if k is None else k
         profile = self.transform_profiles([profile_text])
+        bridged = self.bridged_rows([profile_text])
+        if bridged is not None:  # its words in other languages too: they may be what the article says
+            profile = bridged[0]
         match = self._scores(profile, (side.matrix_t, side.words_t))
         seeds = self._seeds(match, None if semantic_row is None else
                             np.clip(np.asarray(semantic_row, dtype=np.float32)[None, :], 0.0, 1.0))
