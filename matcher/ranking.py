@@ -398,18 +398,22 @@ class Ranking:
         reused = {t: self._known_bridged[t] for t in todo if t in self._known_bridged}
         todo = [t for t in todo if t not in reused]
         made = {}
+        # Only a text in a known language, with news in another, has words to bridge (the
+        # others are asked again another night: the feeds may bring another language).
+        news_in = set(self._word_languages.tolist()) - {""}
+        analyses = {t: self.matcher.profile_analysis(t) for t in todo}
+        todo = [t for t in todo if analyses[t][0] and news_in - {analyses[t][0]}]
         if todo:
             if self._bridge is None:
                 self._bridge = Bridge.build(self.matcher.space.terms, self._word_languages, self.word_vectors)
                 self.word_vectors.keep(self._bridge.words)
-            analyses = {t: self.matcher.profile_analysis(t) for t in todo}
-            words = {t: [w for w in dict.fromkeys(terms) if is_word(w)] for t, (_, terms) in analyses.items()}
+            words = {t: [w for w in dict.fromkeys(analyses[t][1]) if is_word(w)] for t in todo}
             unique = list(dict.fromkeys(w for ws in words.values() for w in ws))
             # A project's words are embedded here and not kept in the word cache: they are the person's.
             row = {w: i for i, w in enumerate(unique)}
             vectors = semantic.embed_many(unique, self.matcher.workers) if unique else None
-            made = {t: self._bridge.translate(ws, vectors[[row[w] for w in ws]], analyses[t][0]) if ws else []
-                    for t, ws in words.items()}
+            made.update({t: self._bridge.translate(ws, vectors[[row[w] for w in ws]], analyses[t][0]) if ws else []
+                         for t, ws in words.items()})
         if reused or made:
             self.matcher.set_bridged({**reused, **made})
 
