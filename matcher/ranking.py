@@ -200,6 +200,7 @@ class Ranking:
     # when first needed), the vocabulary's languages, and the words bridged by an earlier index.
     word_vectors: WordVectors | None = field(default=None, repr=False)
     _word_languages: object = field(default=None, init=False, repr=False)
+    _news_languages: set | None = field(default=None, init=False, repr=False)  # of _word_languages
     _bridge: Bridge | None = field(default=None, init=False, repr=False)
     _known_bridged: dict = field(default_factory=dict, init=False, repr=False)
 
@@ -400,9 +401,10 @@ class Ranking:
         made = {}
         # Only a text in a known language, with news in another, has words to bridge (the
         # others are asked again another night: the feeds may bring another language).
-        news_in = set(self._word_languages.tolist()) - {""}
+        if self._news_languages is None:
+            self._news_languages = set(self._word_languages.tolist()) - {""}
         analyses = {t: self.matcher.profile_analysis(t) for t in todo}
-        todo = [t for t in todo if analyses[t][0] and news_in - {analyses[t][0]}]
+        todo = [t for t in todo if analyses[t][0] and self._news_languages - {analyses[t][0]}]
         if todo:
             if self._bridge is None:
                 self._bridge = Bridge.build(self.matcher.space.terms, self._word_languages, self.word_vectors)
@@ -412,8 +414,8 @@ class Ranking:
             # A project's words are embedded here and not kept in the word cache: they are the person's.
             row = {w: i for i, w in enumerate(unique)}
             vectors = semantic.embed_many(unique, self.matcher.workers) if unique else None
-            made.update({t: self._bridge.translate(ws, vectors[[row[w] for w in ws]], analyses[t][0]) if ws else []
-                         for t, ws in words.items()})
+            made = {t: self._bridge.translate(ws, vectors[[row[w] for w in ws]], analyses[t][0]) if ws else []
+                    for t, ws in words.items()}
         if reused or made:
             self.matcher.set_bridged({**reused, **made})
 

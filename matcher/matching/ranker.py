@@ -360,10 +360,11 @@ class Ranker:
             bridged = self.bridged_rows(flat[rows])
             if bridged is not None:  # the same projects with their words in other languages: the better score
                 variant, where = bridged
-                if owned is not None:
-                    variant = self._with_feedback(variant, [owned[rows][i] for i in where])
+                theirs = None if owned is None else [owned[rows][i] for i in where]
+                if theirs is not None:
+                    variant = self._with_feedback(variant, theirs)
                 match_b, lexical_b = self._lexical(variant, None if sem is None else sem[where], matrix, prepared,
-                                                   [owned[rows][i] for i in where] if owned is not None else None)
+                                                   theirs)
                 across = self._across(flat[rows], where, languages, n_articles)
                 match[where] = np.where(across, match_b, np.maximum(match[where], match_b))
                 lexical[where] = np.where(across, lexical_b, np.maximum(lexical[where], lexical_b))
@@ -388,9 +389,9 @@ class Ranker:
         if languages is None:
             return np.zeros((len(where), n_articles), dtype=bool)
         known = np.array([bool(lang) and lang != "und" for lang in languages])
-        same = same_language(languages, [self.profile_language(texts[i]) for i in where])
-        project_known = np.array([bool(self.profile_language(texts[i])) for i in where])[:, None]
-        return known[None, :] & project_known & ~same
+        written_in = [self.profile_language(texts[i]) for i in where]
+        project_known = np.array([bool(lang) for lang in written_in])[:, None]
+        return known[None, :] & project_known & ~same_language(languages, written_in)
 
     def _lexical(self, profiles, sem, matrix, prepared, feedback) -> tuple[np.ndarray, np.ndarray]:
         """The guarded TF-IDF match of profile rows with every article, and the score of the
