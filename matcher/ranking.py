@@ -196,11 +196,10 @@ class Ranking:
     _side: object = field(default=None, init=False, repr=False)  # matrix, ready for scoring contacts
     _project_vectors: dict = field(default_factory=dict, init=False, repr=False)  # text_key -> vector
     # Bridging project words into the night's other languages (matching/bridge.py): the word
-    # vectors (None: a ranking read from the index bridges no new text), the bridge (made
-    # when first needed), the vocabulary's languages, and the words bridged by an earlier index.
+    # vectors (None: a ranking that bridges no new text), the bridge (made when first
+    # needed), the vocabulary's languages, and the words bridged by an earlier index.
     word_vectors: WordVectors | None = field(default=None, repr=False)
-    _word_languages: object = field(default=None, init=False, repr=False)
-    _news_languages: set | None = field(default=None, init=False, repr=False)  # of _word_languages
+    _word_languages: object = field(default=None, init=False, repr=False)  # made when first needed
     _bridge: Bridge | None = field(default=None, init=False, repr=False)
     _known_bridged: dict = field(default_factory=dict, init=False, repr=False)
 
@@ -238,6 +237,9 @@ class Ranking:
         embeddings = None if kept.embeddings is None else np.asarray(kept.embeddings, dtype=np.float32)
         ranking = cls(light, kept.matcher, settings, kept.matrix, embeddings)
         ranking.add_project_vectors(kept.project_vectors)
+        # A project changed since the night is bridged as the night would, reading the word
+        # cache and writing nothing (the texts the night knew keep their bridged words).
+        ranking.word_vectors = WordVectors(settings.word_vectors_path, kept.matcher.workers, write=False)
         return ranking
 
     def save_index(self, today: dt.date, project_texts: list[str]) -> None:
@@ -401,13 +403,13 @@ class Ranking:
         made = {}
         # Only a text in a known language, with news in another, has words to bridge (the
         # others are asked again another night: the feeds may bring another language).
-        if self._news_languages is None:
-            self._news_languages = set(self._word_languages.tolist()) - {""}
         analyses = {t: self.matcher.profile_analysis(t) for t in todo}
-        todo = [t for t in todo if analyses[t][0] and self._news_languages - {analyses[t][0]}]
+        known = [t for t in todo if analyses[t][0]]
+        news = set(self.vocabulary_languages().tolist()) - {""} if known else set()
+        todo = [t for t in known if news - {analyses[t][0]}]
         if todo:
             if self._bridge is None:
-                self._bridge = Bridge.build(self.matcher.space.terms, self._word_languages, self.word_vectors)
+                self._bridge = Bridge.build(self.matcher.space.terms, self.vocabulary_languages(), self.word_vectors)
                 self.word_vectors.keep(self._bridge.words)
             words = {t: [w for w in dict.fromkeys(analyses[t][1]) if is_word(w)] for t in todo}
             unique = list(dict.fromkeys(w for ws in words.values() for w in ws))
@@ -418,6 +420,12 @@ class Ranking:
                     for t, ws in words.items()}
         if reused or made:
             self.matcher.set_bridged({**reused, **made})
+
+    def vocabulary_languages(self) -> np.ndarray:
+        """Each vocabulary word's language, that of most fresh articles using it (`word_languages`)."""
+        if self._word_languages is None:
+            self._word_languages = word_languages(self.matrix, [a.language or "" for a in self.articles])
+        return self._word_languages
 
     def project_language(self, text: str) -> str:
         """The language a project text is written in, as the ranking read it ("" if unsure)."""

@@ -9,6 +9,7 @@ import datetime as dt
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sqlalchemy import select
 
 from matcher.config import Settings
 from matcher.home import open_home
@@ -118,4 +119,51 @@ def test_the_index_keeps_the_bridged_words_and_the_next_night_reuses_them(tmp_pa
         ranking = rank_the_night(session, TODAY + dt.timedelta(days=1), home.settings)
     assert "copper" in ranking.matcher.bridged(COPPER_IT)
     assert not any("rame" in texts for texts in calls)
+    home.close()
+
+
+@pytest.mark.slow
+def test_a_project_changed_since_the_night_is_bridged_by_top_which_writes_nothing(tmp_path):
+    home = open_home(tmp_path / "home")
+    with home.db.session() as session:
+        for a in articles(ENGLISH, "en"):
+            a.id, a.published = None, dt.datetime(2026, 11, 19, 7)
+            session.add(a)
+        session.add(Contact(name="Paolo", language="it", projects=[Project(text=COPPER_IT)]))
+    with home.db.session() as session:
+        rank_the_night(session, TODAY, home.settings)
+    zinc_it = "Segue lo zinco per una fonderia: la produzione tagliata dopo lo sciopero in miniera."
+    with home.db.session() as session:  # during the day, the contact's project changes
+        session.scalars(select(Project)).one().text = zinc_it
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in home.settings.home.rglob("*") if p.is_file()
+              and p.suffix != ".db"}
+    with home.db.session() as session:
+        ranking = Ranking.for_reading(session, TODAY, home.settings)
+        contact = session.scalars(select(Contact)).one()
+        row = ranking.scores([contact], TODAY).row(0)
+        assert ranking.matcher.bridged(zinc_it) and "zinc" in ranking.matcher.bridged(zinc_it)
+        titles = [a.title for a in ranking.articles]
+        zinc, airline = titles.index(ENGLISH[1][0]), titles.index(ENGLISH[3][0])
+        assert row.match[zinc] > 0 and row.rank[zinc] > row.rank[airline]
+    after = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in home.settings.home.rglob("*") if p.is_file()
+             and p.suffix != ".db"}
+    assert after == before
+    home.close()
+
+
+@pytest.mark.slow
+def test_a_damaged_word_cache_costs_time_only_and_the_night_writes_it_anew(tmp_path):
+    home = open_home(tmp_path / "home")
+    home.settings.word_vectors_path.parent.mkdir(parents=True, exist_ok=True)
+    home.settings.word_vectors_path.write_bytes(b"PK\x03\x04 not a zip: a disk that filled up mid-write")
+    with home.db.session() as session:
+        for a in articles(ENGLISH, "en"):
+            a.id, a.published = None, dt.datetime(2026, 11, 19, 7)
+            session.add(a)
+        session.add(Contact(name="Paolo", language="it", projects=[Project(text=COPPER_IT)]))
+    with home.db.session() as session:
+        ranking = rank_the_night(session, TODAY, home.settings)
+    assert "copper" in ranking.matcher.bridged(COPPER_IT)
+    with np.load(home.settings.word_vectors_path, allow_pickle=False) as stored:
+        assert "copper" in stored["words"].tolist()
     home.close()
