@@ -340,7 +340,8 @@ class Ranking:
         self.bridge_projects([project_text])
         semantic_row = self.semantic_scores([project_text])
         return self.matcher.expanded_reasons(project_text, self._side,
-                                             None if semantic_row is None else semantic_row[0], j, self.articles[j])
+                                             None if semantic_row is None else semantic_row[0], j, self.articles[j],
+                                             languages=[a.language for a in self.articles])
 
     def passing(self, scores: ContactScores) -> np.ndarray:
         """Which (contact, article) pairs pass the matcher's threshold (rule 5's second half):

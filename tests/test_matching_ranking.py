@@ -60,6 +60,20 @@ def test_the_semantic_share_depends_on_whether_project_and_article_share_a_langu
     np.testing.assert_allclose(unknown.rank[0], 0.5 * unknown.lexical[0] + 0.5 * semantic[0], atol=1e-6)
 
 
+def test_the_expansion_seeds_weigh_the_semantic_signal_by_language_as_well():
+    # Every article in the project's language: only same_language_seed decides the seeds, so
+    # it plays the part seed_semantic plays for articles in another language.
+    semantic = np.linspace(0.9, 0.1, len(ARTICLES), dtype=np.float32)[None, :]
+    english = ["en"] * len(ARTICLES)
+    within = ProjectMatcher(seed_semantic=0.0, same_language_seed=1.0).fit(ARTICLES)
+    across = ProjectMatcher(seed_semantic=1.0, same_language_seed=0.0).fit(ARTICLES)
+    seeded_by_semantic = within.rank_contacts([[KUBERNETES]], ARTICLES, semantic=semantic, languages=english)
+    seeded_by_match = across.rank_contacts([[KUBERNETES]], ARTICLES, semantic=semantic, languages=english)
+    assert not np.allclose(seeded_by_semantic.lexical, seeded_by_match.lexical)
+    np.testing.assert_allclose(seeded_by_semantic.lexical,
+                               across.rank_contacts([[KUBERNETES]], ARTICLES, semantic=semantic).lexical, atol=1e-6)
+
+
 @pytest.mark.parametrize("text", UNRELATED_PROJECTS)
 def test_threshold_keeps_unrelated_contacts_silent(matcher, text):
     scored = matcher.rank_contacts([[text]], ARTICLES)

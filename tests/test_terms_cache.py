@@ -431,6 +431,12 @@ def test_ranking_rows_and_reasons_equal_the_matchers(db, tmp_path):
         assert all(a.terms for a in old)  # analysed once, and stored too
         assert_same_matrix(rows, ranking.matcher.transform_articles([*old, *fresh, old[0]]))
         assert ranking.rows([]).shape == (0, ranking.matrix.shape[1])
+        # The reasons read off the kept rows are those of the articles analysed afresh
+        fresh_side = ranking.matcher.article_side(ranking.matcher.transform_articles(list(ranking.articles)))
+        semantic_row = ranking.semantic_scores([KUBERNETES])[0]
+        languages = [a.language for a in ranking.articles]
         for j in (0, 8):
             article = ranking.articles[j]
-            assert ranking.reasons(KUBERNETES, j) == ranking.matcher.reasons(KUBERNETES, article)
+            assert ranking.reasons(KUBERNETES, j) == ranking.matcher.expanded_reasons(
+                KUBERNETES, fresh_side, semantic_row, j, article, languages=languages)
+        assert set(ranking.matcher.reasons(KUBERNETES, ranking.articles[8])) <= set(ranking.reasons(KUBERNETES, 8))

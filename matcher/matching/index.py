@@ -24,9 +24,10 @@ from matcher.matching import semantic, terms
 from matcher.matching.ranker import Ranker
 from matcher.private import write_private
 
-FORMAT = 5  # 2: a plain Ranker, no longer the estimator; 3: project texts keep their terms;
+FORMAT = 6  # 2: a plain Ranker, no longer the estimator; 3: project texts keep their terms;
 # 4: the ranker weighs the semantic signal by language (same_language_weight); 5: project
-# texts keep the words bridged into other languages (matching/bridge.py)
+# texts keep the words bridged into other languages (matching/bridge.py); 6: the expansion's
+# seeds weigh it by language too (same_language_seed)
 
 
 def text_key(text: str) -> str:

@@ -53,7 +53,10 @@ class Ranker:
         suggestions: articles sent pull the profile towards them, articles skipped as
         off-topic push it away.
     seed_semantic : with a semantic signal (`rank_contacts`), the share of it in the score
-        that picks the expansion's seed articles (the rest: the TF-IDF match).
+        that picks the expansion's seed articles (the rest: the TF-IDF match), for a project
+        and an article in different languages (or either of unknown language). The bridged
+        words (`set_bridged`) make the TF-IDF match across languages the surer guide.
+    same_language_seed : the same share where both are written in one language.
     semantic_weight : the share of the semantic signal in the ranking score of a project and
         an article in different languages (or either of unknown language); the rest is the
         expanded TF-IDF score.
@@ -69,13 +72,14 @@ class Ranker:
     """
 
     PARAMS = ("title_weight", "top_reasons", "min_shared_terms", "expansion_docs", "expansion_weight",
-              "expansion_terms", "sent_weight", "off_topic_weight", "seed_semantic", "semantic_weight", "same_language_weight",
-              "workers")
+              "expansion_terms", "sent_weight", "off_topic_weight", "seed_semantic", "same_language_seed",
+              "semantic_weight", "same_language_weight", "workers")
     keep_counts = False  # whether documents carry the key under which their counts are kept
 
     def __init__(self, space: TermSpace | None = None, *, title_weight=2, top_reasons=5, min_shared_terms=2,
                  expansion_docs=10, expansion_weight=1.0, expansion_terms=60, sent_weight=0.5,
-                 off_topic_weight=0.5, seed_semantic=0.5, semantic_weight=0.5, same_language_weight=0.3,
+                 off_topic_weight=0.5, seed_semantic=0.25, same_language_seed=0.5, semantic_weight=0.5,
+                 same_language_weight=0.3,
                  workers=None):
         if space is not None:
             self.space_ = space
@@ -88,6 +92,7 @@ class Ranker:
         self.sent_weight = sent_weight
         self.off_topic_weight = off_topic_weight
         self.seed_semantic = seed_semantic
+        self.same_language_seed = same_language_seed
         self.semantic_weight = semantic_weight
         self.same_language_weight = same_language_weight
         self.workers = workers
@@ -355,7 +360,9 @@ class Ranker:
         for begin in range(0, len(flat), _CHUNK):
             rows = slice(begin, begin + _CHUNK)
             sem = None if semantic is None else np.clip(np.asarray(semantic[rows], dtype=np.float32), 0.0, 1.0)
-            match, lexical = self._lexical(profiles[rows], sem, matrix, prepared,
+            same = None if sem is None else self._same_language(flat[rows], languages)
+            seed_share = self._share(same, self.same_language_seed, self.seed_semantic)
+            match, lexical = self._lexical(profiles[rows], sem, seed_share, matrix, prepared,
                                            owned[rows] if owned is not None else None)
             bridged = self.bridged_rows(flat[rows])
             if bridged is not None:  # the same projects with their words in other languages: the better score
@@ -363,12 +370,13 @@ class Ranker:
                 theirs = None if owned is None else [owned[rows][i] for i in where]
                 if theirs is not None:
                     variant = self._with_feedback(variant, theirs)
-                match_b, lexical_b = self._lexical(variant, None if sem is None else sem[where], matrix, prepared,
-                                                   theirs)
+                match_b, lexical_b = self._lexical(variant, None if sem is None else sem[where],
+                                                   seed_share[where] if np.ndim(seed_share) else seed_share,
+                                                   matrix, prepared, theirs)
                 across = self._across(flat[rows], where, languages, n_articles)
                 match[where] = np.where(across, match_b, np.maximum(match[where], match_b))
                 lexical[where] = np.where(across, lexical_b, np.maximum(lexical[where], lexical_b))
-            weight = self._semantic_weights(flat, languages, rows) if sem is not None else 0.0
+            weight = self._share(same, self.same_language_weight, self.semantic_weight) if sem is not None else 0.0
             rank = lexical if sem is None else (1 - weight) * lexical + weight * sem
             for k, i in enumerate(owner[rows]):
                 better = rank[k] > out.rank[i]
@@ -393,20 +401,27 @@ class Ranker:
         project_known = np.array([bool(lang) for lang in written_in])[:, None]
         return known[None, :] & project_known & ~same_language(languages, written_in)
 
-    def _lexical(self, profiles, sem, matrix, prepared, feedback) -> tuple[np.ndarray, np.ndarray]:
+    def _lexical(self, profiles, sem, seed_share, matrix, prepared, feedback) -> tuple[np.ndarray, np.ndarray]:
         """The guarded TF-IDF match of profile rows with every article, and the score of the
         rows expanded with their best matches (seeded by both signals)."""
         match = self._scores(profiles, prepared)
-        lexical = self._expanded_scores(profiles, self._seeds(match, sem), matrix, prepared[0], feedback)
+        lexical = self._expanded_scores(profiles, self._seeds(match, sem, seed_share), matrix, prepared[0],
+                                        feedback)
         return match, lexical
 
-    def _semantic_weights(self, texts: Sequence[str], languages, rows: slice) -> np.ndarray | float:
-        """The semantic signal's share for a chunk of project texts x every article:
-        `same_language_weight` where both are in one language, `semantic_weight` elsewhere."""
-        if languages is None or self.same_language_weight == self.semantic_weight:
-            return self.semantic_weight
-        same = same_language(languages, [self.profile_language(text) for text in texts[rows]])
-        return np.where(same, np.float32(self.same_language_weight), np.float32(self.semantic_weight))
+    def _same_language(self, texts: Sequence[str], languages) -> np.ndarray | None:
+        """Which (project text, article) pairs are known to be in one language; None without
+        the articles' languages."""
+        if languages is None:
+            return None
+        return same_language(languages, [self.profile_language(text) for text in texts])
+
+    @staticmethod
+    def _share(same: np.ndarray | None, within: float, across: float) -> np.ndarray | float:
+        """A signal's share per pair: `within` where both are in one language, else `across`."""
+        if same is None or within == across:
+            return across
+        return np.where(same, np.float32(within), np.float32(across))
 
     def _with_feedback(self, profiles, feedback) -> sp.csr_matrix:
         return with_feedback(profiles, feedback, self.sent_weight, self.off_topic_weight, self.expansion_terms)
@@ -424,12 +439,12 @@ class Ranker:
         np.clip(scores, 0.0, 1.0, out=scores)
         return scores
 
-    def _seeds(self, match, semantic):
+    def _seeds(self, match, semantic, share):
         """The score that picks the expansion's seed articles: the TF-IDF match, blended with
-        the semantic cosine (clipped to [0, 1]) when there is one."""
+        the semantic cosine (clipped to [0, 1]) when there is one, at `share` (per pair or one)."""
         if semantic is None:
             return match
-        return (1 - self.seed_semantic) * match + self.seed_semantic * semantic
+        return (1 - share) * match + share * semantic
 
     def _expanded_profiles(self, profiles, seeds, matrix, feedback=None):
         """The profiles moved towards their best matches by `seeds` (`feedback.pseudo_relevance`),
@@ -441,7 +456,7 @@ class Ranker:
         return sp.csr_matrix(expanded)
 
     def expanded_reasons(self, profile_text: str, side: ArticleSide, semantic_row, j: int,
-                         article, k: int | None = None) -> list[str]:
+                         article, k: int | None = None, languages=None) -> list[str]:
         """Why article j matches a project, in the article's own words: the terms that add
         most to the score of the project expanded as `rank_contacts` expands it (so a
         project written in another language has reasons too), the project's own first."""
@@ -452,8 +467,10 @@ class Ranker:
         if bridged is not None:  # its words in other languages too: they may be what the article says
             profile = bridged[0]
         match = self._scores(profile, (side.matrix_t, side.words_t))
+        share = self._share(self._same_language([profile_text], languages), self.same_language_seed,
+                            self.seed_semantic)
         seeds = self._seeds(match, None if semantic_row is None else
-                            np.clip(np.asarray(semantic_row, dtype=np.float32)[None, :], 0.0, 1.0))
+                            np.clip(np.asarray(semantic_row, dtype=np.float32)[None, :], 0.0, 1.0), share)
         row = side.matrix[j]
         own = self._reasons(profile, row, 3 * k)
         expanded = self._reasons(self._expanded_profiles(profile, seeds, side.matrix), row, 3 * k)

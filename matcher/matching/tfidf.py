@@ -46,7 +46,8 @@ class ProjectMatcher(BaseEstimator, Ranker):
         expansion_terms=60,
         sent_weight=0.5,
         off_topic_weight=0.5,
-        seed_semantic=0.5,
+        seed_semantic=0.25,
+        same_language_seed=0.5,
         semantic_weight=0.5,
         same_language_weight=0.3,
         workers=None,
@@ -64,6 +65,7 @@ class ProjectMatcher(BaseEstimator, Ranker):
         self.sent_weight = sent_weight
         self.off_topic_weight = off_topic_weight
         self.seed_semantic = seed_semantic
+        self.same_language_seed = same_language_seed
         self.semantic_weight = semantic_weight
         self.same_language_weight = same_language_weight
         self.workers = workers
