@@ -291,13 +291,11 @@ class Ranking:
             kept_counts.save(counts_path, matcher.counts_)
         matcher.counts_ = None  # kept on disk: not held through the rest of the night
         embeddings = semantic.from_stored([a.embedding for a in articles])
-        languages = [a.language or "" for a in articles]
         if store:
             _release_texts(articles)
         ranking = cls(articles, matcher, settings, matrix, embeddings)
         # The words' vectors are read from `words_path` and, unless the command only reads, kept there.
         ranking.word_vectors = WordVectors(words_path, matcher.workers, write=store)
-        ranking._word_languages = word_languages(matrix, languages)
         return ranking
 
     def rows(self, articles) -> sp.csr_matrix:

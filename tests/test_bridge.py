@@ -39,6 +39,17 @@ def articles(pairs, language, start=0):
             for i, (t, x) in enumerate(pairs)]
 
 
+def english_night_home(path):
+    """A home with the English stories of the day before and Paolo, whose project is Italian."""
+    home = open_home(path)
+    with home.db.session() as session:
+        for a in articles(ENGLISH, "en"):
+            a.id, a.published = None, dt.datetime(2026, 11, 19, 7)
+            session.add(a)
+        session.add(Contact(name="Paolo", language="it", projects=[Project(text=COPPER_IT)]))
+    return home
+
+
 def test_a_word_meets_its_translation_and_never_a_word_of_its_own_language():
     vocabulary = ["copper", "zinc", "coffee", "airline", "rame", "caffe"]
     languages = ["en", "en", "en", "en", "it", "it"]
@@ -96,12 +107,7 @@ def test_an_italian_project_meets_english_news_in_english_words_and_italian_news
 
 @pytest.mark.slow
 def test_the_index_keeps_the_bridged_words_and_the_next_night_reuses_them(tmp_path, monkeypatch):
-    home = open_home(tmp_path / "home")
-    with home.db.session() as session:
-        for a in articles(ENGLISH, "en"):
-            a.id, a.published = None, dt.datetime(2026, 11, 19, 7)
-            session.add(a)
-        session.add(Contact(name="Paolo", language="it", projects=[Project(text=COPPER_IT)]))
+    home = english_night_home(tmp_path / "home")
     with home.db.session() as session:
         rank_the_night(session, TODAY, home.settings)
     kept = night_index.read(home.settings.index_path)
@@ -124,12 +130,7 @@ def test_the_index_keeps_the_bridged_words_and_the_next_night_reuses_them(tmp_pa
 
 @pytest.mark.slow
 def test_a_project_changed_since_the_night_is_bridged_by_top_which_writes_nothing(tmp_path):
-    home = open_home(tmp_path / "home")
-    with home.db.session() as session:
-        for a in articles(ENGLISH, "en"):
-            a.id, a.published = None, dt.datetime(2026, 11, 19, 7)
-            session.add(a)
-        session.add(Contact(name="Paolo", language="it", projects=[Project(text=COPPER_IT)]))
+    home = english_night_home(tmp_path / "home")
     with home.db.session() as session:
         rank_the_night(session, TODAY, home.settings)
     zinc_it = "Segue lo zinco per una fonderia: la produzione tagliata dopo lo sciopero in miniera."
@@ -153,14 +154,9 @@ def test_a_project_changed_since_the_night_is_bridged_by_top_which_writes_nothin
 
 @pytest.mark.slow
 def test_a_damaged_word_cache_costs_time_only_and_the_night_writes_it_anew(tmp_path):
-    home = open_home(tmp_path / "home")
+    home = english_night_home(tmp_path / "home")
     home.settings.word_vectors_path.parent.mkdir(parents=True, exist_ok=True)
     home.settings.word_vectors_path.write_bytes(b"PK\x03\x04 not a zip: a disk that filled up mid-write")
-    with home.db.session() as session:
-        for a in articles(ENGLISH, "en"):
-            a.id, a.published = None, dt.datetime(2026, 11, 19, 7)
-            session.add(a)
-        session.add(Contact(name="Paolo", language="it", projects=[Project(text=COPPER_IT)]))
     with home.db.session() as session:
         ranking = rank_the_night(session, TODAY, home.settings)
     assert "copper" in ranking.matcher.bridged(COPPER_IT)

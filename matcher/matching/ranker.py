@@ -360,7 +360,7 @@ class Ranker:
         for begin in range(0, len(flat), _CHUNK):
             rows = slice(begin, begin + _CHUNK)
             sem = None if semantic is None else np.clip(np.asarray(semantic[rows], dtype=np.float32), 0.0, 1.0)
-            same = None if sem is None else self._same_language(flat[rows], languages)
+            same = self._same_language(flat[rows], languages)
             seed_share = self._share(same, self.same_language_seed, self.seed_semantic)
             match, lexical = self._lexical(profiles[rows], sem, seed_share, matrix, prepared,
                                            owned[rows] if owned is not None else None)
@@ -373,7 +373,7 @@ class Ranker:
                 match_b, lexical_b = self._lexical(variant, None if sem is None else sem[where],
                                                    seed_share[where] if np.ndim(seed_share) else seed_share,
                                                    matrix, prepared, theirs)
-                across = self._across(flat[rows], where, languages, n_articles)
+                across = self._across(flat[rows], where, languages, same, n_articles)
                 match[where] = np.where(across, match_b, np.maximum(match[where], match_b))
                 lexical[where] = np.where(across, lexical_b, np.maximum(lexical[where], lexical_b))
             weight = self._share(same, self.same_language_weight, self.semantic_weight) if sem is not None else 0.0
@@ -391,15 +391,15 @@ class Ranker:
                 np.maximum(out.match[i], match[k], out=out.match[i])
         return out
 
-    def _across(self, texts: Sequence[str], where: np.ndarray, languages, n_articles: int) -> np.ndarray:
+    def _across(self, texts: Sequence[str], where: np.ndarray, languages, same, n_articles: int) -> np.ndarray:
         """Which (bridged project, article) pairs are known to be in two languages: there the
-        bridged row's score is the pair's; elsewhere the better of the two."""
+        bridged row's score is the pair's; elsewhere the better of the two. `same`: the
+        chunk's `_same_language`."""
         if languages is None:
             return np.zeros((len(where), n_articles), dtype=bool)
         known = np.array([bool(lang) and lang != "und" for lang in languages])
-        written_in = [self.profile_language(texts[i]) for i in where]
-        project_known = np.array([bool(lang) for lang in written_in])[:, None]
-        return known[None, :] & project_known & ~same_language(languages, written_in)
+        project_known = np.array([bool(self.profile_language(texts[i])) for i in where])[:, None]
+        return known[None, :] & project_known & ~same[where]
 
     def _lexical(self, profiles, sem, seed_share, matrix, prepared, feedback) -> tuple[np.ndarray, np.ndarray]:
         """The guarded TF-IDF match of profile rows with every article, and the score of the
