@@ -228,11 +228,14 @@ class Ranking:
         exactly today's fresh articles under these settings; else None. Articles come without
         their texts (loaded if asked)."""
         kept = kept if kept is not None else night_index.read(settings.index_path)
-        light = list(session.scalars(
-            select(Article).where(is_fresh(today, settings))
-            .options(defer(Article.text), defer(Article.summary), defer(Article.terms), defer(Article.embedding))
-            .order_by(Article.published.desc(), Article.id)))
-        if not light or not night_index.serves(kept, settings, [a.id for a in light]):
+        # The ids first: a night's index is a day old, and it costs only them to know it.
+        fresh = select(Article).where(is_fresh(today, settings)).order_by(Article.published.desc(), Article.id)
+        ids = list(session.scalars(fresh.with_only_columns(Article.id)))
+        if not ids or not night_index.serves(kept, settings, ids):
+            return None
+        light = list(session.scalars(fresh.options(
+            defer(Article.text), defer(Article.summary), defer(Article.terms), defer(Article.embedding))))
+        if [a.id for a in light] != ids:  # written to between the two reads
             return None
         embeddings = None if kept.embeddings is None else np.asarray(kept.embeddings, dtype=np.float32)
         ranking = cls(light, kept.matcher, settings, kept.matrix, embeddings)

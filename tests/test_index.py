@@ -121,3 +121,39 @@ def test_the_next_night_analyses_only_project_texts_it_has_not_met(cli, demo_hom
     engine.dispose()
     cli("run", "--quiet", "--as-of", "2026-11-26", home=demo_home)
     assert analysed == [text + " Also Kafka."]
+
+
+@pytest.mark.slow
+def test_an_article_stored_while_the_index_is_read_is_never_given_another_articles_row(demo_home):
+    # The index is checked on the fresh articles' ids, then their rows are loaded: an article
+    # stored in between (`matcher news add` during `top`) must not shift every row by one.
+    import datetime as dt
+
+    from matcher.home import open_home
+    from matcher.matching import index as night_index
+    from matcher.models import Article
+    from matcher.ranking import Ranking
+
+    home = open_home(demo_home)
+    kept = night_index.read(home.settings.index_path)
+    day = dt.date.fromisoformat(DAY)
+    try:
+        with home.db.session() as session:
+            assert Ranking.from_index(session, day, home.settings) is not None
+            real, calls = session.scalars, []
+
+            def scalars(*args, **kwargs):
+                out = real(*args, **kwargs)
+                if not calls:  # after the first read: a new fresh article
+                    session.add(Article(key="in-between", url="https://example.com/x", title="In between",
+                                        published=dt.datetime.combine(day, dt.time(5))))
+                    session.flush()
+                calls.append(args)
+                return out
+
+            session.scalars = scalars
+            ranking = Ranking.from_index(session, day, home.settings)
+            assert ranking is None or [a.id for a in ranking.articles] == list(kept.article_ids)
+            session.rollback()
+    finally:
+        home.close()
